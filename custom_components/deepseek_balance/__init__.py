@@ -1,0 +1,1 @@
+"""The DeepSeek Balance integration."""

@@ -1,0 +1,400 @@
+"""Asynchronous client for the account endpoints of the DeepSeek API.
+
+Stands alone: it needs only aiohttp and an injected ``aiohttp.ClientSession``, so it
+can be published as a library as it is.
+"""
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
+import json
+import logging
+import re
+from typing import Any, Final, override
+
+import aiohttp
+from yarl import URL
+
+DEFAULT_BASE_URL: Final = "https://api.deepseek.com"
+DEFAULT_REQUEST_TIMEOUT: Final = 10.0
+MAX_BODY_BYTES: Final = 1024 * 1024
+
+BALANCE_PATH: Final = "/user/balance"
+MODELS_PATH: Final = "/v1/models"
+RATE_LIMIT_HEADER_PREFIX: Final = "x-ratelimit-"
+
+_LOGGER = logging.getLogger(__name__)
+
+# A Unix timestamp is told from a number of seconds by its size (2001-09-09 onwards).
+_UNIX_TIMESTAMP_FLOOR: Final = 1_000_000_000
+_UNSIGNED_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_UNSIGNED_INTEGER = re.compile(r"\d+")
+# Go time.Duration text, as DeepSeek (like OpenAI) sends it: "6m0s", "1h2m3.5s".
+_GO_DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ns|us|µs|μs|ms|s|m|h))+")
+_GO_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)")
+_GO_UNIT_SECONDS: Final = {
+    "ns": Decimal("1e-9"),
+    "us": Decimal("1e-6"),
+    "µs": Decimal("1e-6"),
+    "μs": Decimal("1e-6"),
+    "ms": Decimal("1e-3"),
+    "s": Decimal(1),
+    "m": Decimal(60),
+    "h": Decimal(3600),
+}
+
+
+class DeepSeekError(Exception):
+    """Base class of every error this client raises."""
+
+
+class DeepSeekAuthError(DeepSeekError):
+    """The API key was refused (HTTP 401 or 403)."""
+
+
+class DeepSeekConnectionError(DeepSeekError):
+    """The API could not be reached: DNS, refused, reset or timed out."""
+
+
+class DeepSeekRateLimitError(DeepSeekError):
+    """DeepSeek asked the caller to slow down (HTTP 429, or 503 with Retry-After)."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        """Keep how many seconds DeepSeek asked to wait, when it said."""
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class DeepSeekResponseError(DeepSeekError):
+    """The API answered with something this client cannot trust."""
+
+    def __init__(self, message: str, status: int) -> None:
+        """Keep the HTTP status, so callers can tell a 5xx from a bad 200."""
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyBalance:
+    """One ``balance_infos`` row; ``None`` amounts were unreadable, never zero."""
+
+    currency: str
+    total: Decimal | None
+    granted: Decimal | None
+    topped_up: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """The answer of ``/user/balance``, every currency row kept in order."""
+
+    is_available: bool | None
+    balances: tuple[CurrencyBalance, ...]
+
+    @property
+    def primary(self) -> CurrencyBalance | None:
+        """The funded currency: the largest total, CNY on a tie."""
+        funded = [
+            (row.total, row.currency == "CNY", row)
+            for row in self.balances
+            if row.total is not None
+        ]
+        if not funded:
+            return None
+        # max() keeps the first of equal keys, so a tie between others goes by order.
+        return max(funded, key=lambda item: item[:2])[2]
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """One rate-limit dimension; ``None`` where DeepSeek did not say."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_after: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Request and token limits read from the ``x-ratelimit-*`` headers."""
+
+    requests: RateLimit = field(default_factory=RateLimit)
+    tokens: RateLimit = field(default_factory=RateLimit)
+    header_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything one poll learns; ``rate_limits`` is ``None`` if its probe failed."""
+
+    balance: Balance
+    rate_limits: RateLimits | None
+
+
+def validate_base_url(base_url: str) -> URL:
+    """Accept only a plain http(s) origin and path, so the key goes nowhere else.
+
+    Raises ``ValueError`` for other schemes, credentials in the URL, a query or a
+    fragment.
+    """
+    try:
+        url = URL(base_url.strip())
+    except (TypeError, ValueError) as err:
+        raise ValueError("The base URL is not a URL") from err
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("The base URL must be an http:// or https:// URL with a host")
+    if url.user is not None or url.password is not None:
+        raise ValueError("The base URL must not carry credentials")
+    if url.query_string or url.fragment:
+        raise ValueError("The base URL must not have a query or a fragment")
+    return url
+
+
+class DeepSeekClient:
+    """Reads the balance and rate limits of one DeepSeek API key."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    ) -> None:
+        """Bind the key to one base URL; raises ``ValueError`` for a bad URL."""
+        self._session = session
+        self._base_url = validate_base_url(base_url)
+        self._request_timeout = request_timeout
+        self._headers: Final = {
+            "Authorization": f"Bearer {api_key}",
+            "Accept": "application/json",
+        }
+
+    @property
+    def base_url(self) -> str:
+        """The base URL requests go to, without a trailing slash."""
+        return str(self._base_url).rstrip("/")
+
+    @override
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key=<redacted>)"
+
+    async def balance(self) -> Balance:
+        """Fetch ``/user/balance``."""
+        status, _, body = await self._get(BALANCE_PATH)
+        return parse_balance(decode_json(body, status))
+
+    async def rate_limits(self) -> RateLimits:
+        """Probe ``/v1/models``, whose answer carries the rate-limit headers."""
+        _, headers, _ = await self._get(MODELS_PATH)
+        return parse_rate_limits(headers, now=datetime.now(UTC))
+
+    async def snapshot(self) -> Snapshot:
+        """Fetch balance and rate limits concurrently: one round trip per poll.
+
+        A failed balance call raises. A failed rate-limit probe only leaves
+        ``rate_limits`` as ``None``: it must not hide a good balance.
+        """
+        balance, rate_limits = await asyncio.gather(
+            self.balance(), self.rate_limits(), return_exceptions=True
+        )
+        if isinstance(balance, BaseException):
+            raise balance
+        if isinstance(rate_limits, DeepSeekError):
+            _LOGGER.debug("Rate-limit probe failed: %s", rate_limits)
+            return Snapshot(balance=balance, rate_limits=None)
+        if isinstance(rate_limits, BaseException):
+            raise rate_limits
+        return Snapshot(balance=balance, rate_limits=rate_limits)
+
+    async def _get(self, path: str) -> tuple[int, Mapping[str, str], bytes]:
+        """GET a path, map failures to typed errors, return status, headers, body."""
+        url = self._base_url.with_path(self._base_url.path.rstrip("/") + path)
+        try:
+            async with (
+                asyncio.timeout(self._request_timeout),
+                self._session.get(
+                    url, headers=self._headers, allow_redirects=False
+                ) as response,
+            ):
+                body = await _read_capped(response)
+        except TimeoutError as err:
+            raise DeepSeekConnectionError(
+                f"No answer from {url.host} within {self._request_timeout:g} s"
+            ) from err
+        except aiohttp.ClientError as err:
+            raise DeepSeekConnectionError(
+                f"Connection to {url.host} failed: {type(err).__name__}"
+            ) from err
+        raise_for_status(response.status, response.headers, now=datetime.now(UTC))
+        if len(body) > MAX_BODY_BYTES:
+            raise DeepSeekResponseError(
+                f"Answer larger than {MAX_BODY_BYTES} bytes", response.status
+            )
+        return response.status, response.headers, body
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
+    """Read the whole body, stopping one chunk past ``MAX_BODY_BYTES``."""
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            break
+    return bytes(body)
+
+
+def raise_for_status(status: int, headers: Mapping[str, str], *, now: datetime) -> None:
+    """Turn an HTTP status into the matching typed error; 2xx passes."""
+    if 200 <= status < 300:  # noqa: PLR2004
+        return
+    if status in (401, 403):
+        raise DeepSeekAuthError(f"The API key was refused (HTTP {status})")
+    retry_after = parse_retry_after(headers.get("Retry-After"), now=now)
+    if status == 429 or (status == 503 and retry_after is not None):  # noqa: PLR2004
+        raise DeepSeekRateLimitError(
+            f"Rate limited by DeepSeek (HTTP {status})", retry_after
+        )
+    if 300 <= status < 400:  # noqa: PLR2004
+        raise DeepSeekResponseError(
+            f"Redirect (HTTP {status}) not followed: the key stays with the API host",
+            status,
+        )
+    raise DeepSeekResponseError(f"Unexpected answer (HTTP {status})", status)
+
+
+def decode_json(body: bytes, status: int) -> Any:
+    """Decode a JSON body, numbers as exact ``Decimal``; anything else raises."""
+    try:
+        return json.loads(body, parse_float=Decimal)
+    except (ValueError, RecursionError) as err:
+        raise DeepSeekResponseError("The answer is not valid JSON", status) from err
+
+
+def parse_balance(data: Any) -> Balance:
+    """Build a ``Balance`` from decoded JSON; a wrong shape raises.
+
+    Every row is kept: accounts often list a zero USD row before the funded CNY row.
+    """
+    if not isinstance(data, dict) or not isinstance(
+        rows := data.get("balance_infos"), list
+    ):
+        raise DeepSeekResponseError("The balance answer has no balance_infos list", 200)
+    is_available = data.get("is_available")
+    if not isinstance(is_available, bool | None):
+        raise DeepSeekResponseError("is_available is not a boolean", 200)
+    return Balance(
+        is_available=is_available, balances=tuple(_parse_row(row) for row in rows)
+    )
+
+
+def _parse_row(row: Any) -> CurrencyBalance:
+    if not isinstance(row, dict):
+        raise DeepSeekResponseError("A balance_infos row is not an object", 200)
+    currency = row.get("currency")
+    if currency is None:
+        currency = "CNY"
+    if not isinstance(currency, str) or not currency.strip():
+        raise DeepSeekResponseError("A balance_infos row has no currency code", 200)
+    return CurrencyBalance(
+        currency=currency.strip().upper(),
+        total=parse_amount(row.get("total_balance")),
+        granted=parse_amount(row.get("granted_balance")),
+        topped_up=parse_amount(row.get("topped_up_balance")),
+    )
+
+
+def parse_amount(value: Any) -> Decimal | None:
+    """Read an amount sent as a string or a JSON number; unreadable is ``None``."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        return None
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else str(value))
+    except InvalidOperation, ValueError:
+        return None
+    return amount if amount.is_finite() else None
+
+
+def parse_rate_limits(headers: Mapping[str, str], *, now: datetime) -> RateLimits:
+    """Read ``x-ratelimit-{limit,remaining,reset}-{requests,tokens}``, any case.
+
+    A missing or malformed header leaves its field ``None``; this never raises.
+    """
+    lowered = {name.lower(): value for name, value in headers.items()}
+
+    def dimension(kind: str) -> RateLimit:
+        prefix = RATE_LIMIT_HEADER_PREFIX
+        return RateLimit(
+            limit=parse_count(lowered.get(f"{prefix}limit-{kind}")),
+            remaining=parse_count(lowered.get(f"{prefix}remaining-{kind}")),
+            reset_after=parse_reset(lowered.get(f"{prefix}reset-{kind}"), now=now),
+        )
+
+    return RateLimits(
+        requests=dimension("requests"),
+        tokens=dimension("tokens"),
+        header_names=tuple(
+            sorted(n for n in lowered if n.startswith(RATE_LIMIT_HEADER_PREFIX))
+        ),
+    )
+
+
+def parse_count(value: str | None) -> int | None:
+    """A non-negative whole number, or ``None``."""
+    if value is None or not _UNSIGNED_INTEGER.fullmatch(text := value.strip()):
+        return None
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts
+        return None
+
+
+def parse_reset(value: str | None, *, now: datetime) -> timedelta | None:
+    """Time until a limit resets.
+
+    DeepSeek may send a Go duration (``6m0s``, ``20ms``), plain seconds, a Unix
+    timestamp or an RFC 3339 time; anything else is ``None``.
+    """
+    if value is None or not (text := value.strip()):
+        return None
+    try:
+        if _GO_DURATION.fullmatch(text):
+            return timedelta(
+                seconds=float(
+                    sum(
+                        Decimal(number) * _GO_UNIT_SECONDS[unit]
+                        for number, unit in _GO_DURATION_PART.findall(text)
+                    )
+                )
+            )
+        if _UNSIGNED_NUMBER.fullmatch(text):
+            seconds = Decimal(text)
+            if seconds < _UNIX_TIMESTAMP_FLOOR:
+                return timedelta(seconds=float(seconds))
+            return _until(datetime.fromtimestamp(float(seconds), UTC), now)
+        return _until(datetime.fromisoformat(text), now)
+    except ValueError, OverflowError, OSError:
+        return None
+
+
+def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: seconds or an HTTP-date."""
+    if value is None or not (text := value.strip()):
+        return None
+    if _UNSIGNED_NUMBER.fullmatch(text):
+        seconds = float(text)
+        return seconds if seconds != float("inf") else None
+    try:
+        return _until(parsedate_to_datetime(text), now).total_seconds()
+    except ValueError, TypeError, OverflowError:
+        return None
+
+
+def _until(moment: datetime, now: datetime) -> timedelta:
+    """Time from ``now`` to ``moment``, never negative; naive times are UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(moment - now, timedelta(0))

@@ -1,0 +1,1 @@
+"""Tests of the DeepSeek Balance integration and its API client."""

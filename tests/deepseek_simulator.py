@@ -1,0 +1,355 @@
+"""A DeepSeek API look-alike for the tests, the benchmarks and the offline demo.
+
+It serves ``/user/balance`` and ``/v1/models`` (also ``/models``) the way DeepSeek
+does, checks the bearer key, and can switch at run time to any of the failures the
+integration must survive. It counts requests and TCP connections so tests can assert
+"one round trip per poll" and "no new connection per poll".
+
+Run it alone with ``python -m tests.deepseek_simulator --port 8765``; the control
+endpoints under ``/_simulator/`` switch scenarios and change the account.
+"""
+
+import argparse
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+import json
+from typing import Any
+
+from aiohttp import web
+
+DEFAULT_API_KEY = "sk-test-0000"
+CONTROL_PREFIX = "/_simulator"
+
+
+class Scenario(StrEnum):
+    """The ways the simulated API can answer."""
+
+    NORMAL = "normal"
+    USD_ZERO_THEN_CNY = "usd_zero_then_cny"
+    NUMBER_AMOUNTS = "number_amounts"
+    NO_RATE_LIMIT_HEADERS = "no_rate_limit_headers"
+    ACCOUNT_UNAVAILABLE = "account_unavailable"
+    UNAUTHORIZED = "unauthorized"
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    BAD_GATEWAY_HTML = "bad_gateway_html"
+    MALFORMED_JSON = "malformed_json"
+    EMPTY_OBJECT = "empty_object"
+    EMPTY_BALANCE_INFOS = "empty_balance_infos"
+    SLOW = "slow"
+    DROP_CONNECTION = "drop_connection"
+
+
+@dataclass
+class CurrencyAccount:
+    """What the simulated account holds in one currency."""
+
+    granted: Decimal
+    topped_up: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        """DeepSeek's total is the sum of both parts."""
+        return self.granted + self.topped_up
+
+
+def default_accounts() -> dict[str, CurrencyAccount]:
+    """A funded CNY account, as most DeepSeek users have."""
+    return {"CNY": CurrencyAccount(granted=Decimal("10.00"), topped_up=Decimal(100))}
+
+
+def default_rate_limit_headers() -> dict[str, str]:
+    """All six rate-limit headers, shaped like OpenAI-compatible APIs send them."""
+    return {
+        "x-ratelimit-limit-requests": "10000",
+        "x-ratelimit-remaining-requests": "9999",
+        "x-ratelimit-reset-requests": "6m0s",
+        "x-ratelimit-limit-tokens": "5000000",
+        "x-ratelimit-remaining-tokens": "4999000",
+        "x-ratelimit-reset-tokens": "20ms",
+    }
+
+
+@dataclass
+class SimulatorState:
+    """Everything a test can change or read while the simulator runs."""
+
+    api_key: str = DEFAULT_API_KEY
+    scenario: Scenario = Scenario.NORMAL
+    is_available: bool = True
+    accounts: dict[str, CurrencyAccount] = field(default_factory=default_accounts)
+    rate_limit_headers: dict[str, str] = field(
+        default_factory=default_rate_limit_headers
+    )
+    retry_after: str | None = "120"
+    latency: float = 0.0
+    slow_seconds: float = 30.0
+    requests: Counter[str] = field(default_factory=Counter)
+    peers: set[tuple[str, int]] = field(default_factory=set)
+    in_flight: int = 0
+    max_in_flight: int = 0
+
+    @property
+    def connections(self) -> int:
+        """TCP connections opened so far (each has its own client port)."""
+        return len(self.peers)
+
+    def spend(self, currency: str, amount: Decimal) -> None:
+        """Charge usage the way DeepSeek does: granted credit first."""
+        account = self.accounts[currency]
+        from_granted = min(amount, account.granted)
+        account.granted -= from_granted
+        account.topped_up -= amount - from_granted
+
+    def top_up(self, currency: str, amount: Decimal) -> None:
+        """Add paid credit, opening the currency if the account had none."""
+        self.accounts.setdefault(currency, CurrencyAccount(Decimal(0), Decimal(0)))
+        self.accounts[currency].topped_up += amount
+
+    def grant(self, currency: str, amount: Decimal) -> None:
+        """Add promotional credit."""
+        self.accounts.setdefault(currency, CurrencyAccount(Decimal(0), Decimal(0)))
+        self.accounts[currency].granted += amount
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        """Apply a control request: scenario, key, latency, availability, money."""
+        self.scenario = Scenario(changes.get("scenario", self.scenario))
+        self.api_key = changes.get("api_key", self.api_key)
+        self.latency = float(changes.get("latency", self.latency))
+        self.is_available = bool(changes.get("is_available", self.is_available))
+        for action in (self.spend, self.top_up, self.grant):
+            for currency, amount in changes.get(action.__name__, {}).items():
+                action(currency, Decimal(amount))
+
+    def balance_body(self) -> dict[str, Any]:
+        """The ``/user/balance`` JSON for the current account and scenario."""
+        numbers = self.scenario is Scenario.NUMBER_AMOUNTS
+        rows = [
+            {
+                "currency": currency,
+                "total_balance": _amount(account.total, as_number=numbers),
+                "granted_balance": _amount(account.granted, as_number=numbers),
+                "topped_up_balance": _amount(account.topped_up, as_number=numbers),
+            }
+            for currency, account in self.accounts.items()
+        ]
+        if self.scenario is Scenario.USD_ZERO_THEN_CNY:
+            zero = _amount(Decimal(0), as_number=False)
+            rows.insert(
+                0,
+                {
+                    "currency": "USD",
+                    "total_balance": zero,
+                    "granted_balance": zero,
+                    "topped_up_balance": zero,
+                },
+            )
+        if self.scenario is Scenario.EMPTY_BALANCE_INFOS:
+            rows = []
+        available = self.is_available and self.scenario is not (
+            Scenario.ACCOUNT_UNAVAILABLE
+        )
+        return {"is_available": available, "balance_infos": rows}
+
+
+def _amount(value: Decimal, *, as_number: bool) -> str | float:
+    return float(value) if as_number else f"{value:.2f}"
+
+
+_BAD_GATEWAY_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+)
+_MODELS_BODY = {
+    "object": "list",
+    "data": [
+        {"id": "deepseek-chat", "object": "model", "owned_by": "deepseek"},
+        {"id": "deepseek-reasoner", "object": "model", "owned_by": "deepseek"},
+    ],
+}
+
+
+def _error(status: int, message: str, kind: str) -> web.Response:
+    """An error in DeepSeek's own JSON shape."""
+    body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+    return web.json_response(body, status=status)
+
+
+def _rate_limited(state: SimulatorState) -> web.Response:
+    response = _error(429, "Rate limit reached", "rate_limit_error")
+    if state.retry_after is not None:
+        response.headers["Retry-After"] = state.retry_after
+    return response
+
+
+_FAULT_ANSWERS: dict[Scenario, Callable[[SimulatorState], web.Response]] = {
+    Scenario.UNAUTHORIZED: lambda _: _error(
+        401, "Authentication Fails", "authentication_error"
+    ),
+    Scenario.RATE_LIMITED: _rate_limited,
+    Scenario.SERVER_ERROR: lambda _: _error(500, "Server error", "server_error"),
+    Scenario.BAD_GATEWAY_HTML: lambda _: web.Response(
+        status=502, text=_BAD_GATEWAY_PAGE, content_type="text/html"
+    ),
+    Scenario.MALFORMED_JSON: lambda _: web.Response(
+        text='{"is_available": true, "balance_infos": [{"curr',
+        content_type="application/json",
+    ),
+    Scenario.EMPTY_OBJECT: lambda _: web.json_response({}),
+}
+
+
+async def _fault(request: web.Request, state: SimulatorState) -> web.Response | None:
+    """The answer of a failure scenario, or ``None`` to answer normally."""
+    if state.scenario is Scenario.DROP_CONNECTION and request.transport is not None:
+        request.transport.abort()
+    if state.scenario in (Scenario.SLOW, Scenario.DROP_CONNECTION):
+        # Past the client's timeout; a lost connection cancels the handler sooner.
+        await asyncio.sleep(state.slow_seconds)
+    if answer := _FAULT_ANSWERS.get(state.scenario):
+        return answer(state)
+    return None
+
+
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class _Routes:
+    """The simulator's HTTP handlers, all reading one ``SimulatorState``."""
+
+    def __init__(self, state: SimulatorState) -> None:
+        self.state = state
+
+    @web.middleware
+    async def observe(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Count API requests and connections, and add the simulated latency."""
+        if request.path.startswith(CONTROL_PREFIX):
+            return await handler(request)
+        state = self.state
+        if request.transport is not None:
+            state.peers.add(request.transport.get_extra_info("peername")[:2])
+        state.requests[request.path] += 1
+        state.in_flight += 1
+        state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        try:
+            await asyncio.sleep(state.latency)
+            return await handler(request)
+        finally:
+            state.in_flight -= 1
+
+    async def _refusal(self, request: web.Request) -> web.Response | None:
+        """The scenario's failure, or 401 for a wrong key, or ``None``."""
+        if (fault := await _fault(request, self.state)) is not None:
+            return fault
+        if request.headers.get("Authorization") != f"Bearer {self.state.api_key}":
+            return _error(401, "Authentication Fails", "authentication_error")
+        return None
+
+    async def balance(self, request: web.Request) -> web.Response:
+        """``GET /user/balance``."""
+        if refusal := await self._refusal(request):
+            return refusal
+        return web.json_response(self.state.balance_body())
+
+    async def models(self, request: web.Request) -> web.Response:
+        """``GET /v1/models``: the answer whose headers carry the rate limits."""
+        if refusal := await self._refusal(request):
+            return refusal
+        headers = (
+            {}
+            if self.state.scenario is Scenario.NO_RATE_LIMIT_HEADERS
+            else self.state.rate_limit_headers
+        )
+        return web.json_response(_MODELS_BODY, headers=headers)
+
+    async def control(self, request: web.Request) -> web.Response:
+        """Read the counters, or POST changes (see ``SimulatorState.apply``)."""
+        if request.method == "POST":
+            self.state.apply(await request.json())
+        return web.json_response(
+            {
+                "scenario": self.state.scenario,
+                "requests": dict(self.state.requests),
+                "connections": self.state.connections,
+                "balance": self.state.balance_body(),
+            },
+            dumps=lambda data: json.dumps(data, default=str),
+        )
+
+
+def _create_app(state: SimulatorState) -> web.Application:
+    routes = _Routes(state)
+    app = web.Application(middlewares=[routes.observe])
+    app.router.add_get("/user/balance", routes.balance)
+    app.router.add_get("/v1/models", routes.models)
+    app.router.add_get("/models", routes.models)
+    app.router.add_route("*", f"{CONTROL_PREFIX}/state", routes.control)
+    return app
+
+
+@dataclass
+class DeepSeekSimulator:
+    """A running simulator: its state and the base URL to point a client at."""
+
+    state: SimulatorState
+    url: str
+
+
+@asynccontextmanager
+async def serve_app(
+    app: web.Application, *, host: str = "127.0.0.1", port: int = 0
+) -> AsyncIterator[str]:
+    """Serve an aiohttp app on loopback until the block ends; yields its base URL.
+
+    Handlers are cancelled when their client goes away, so a slow answer does not
+    outlive the test that asked for it.
+    """
+    runner = web.AppRunner(
+        app, handler_cancellation=True, access_log=None, shutdown_timeout=0.1
+    )
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    try:
+        yield f"http://{host}:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def run_simulator(
+    state: SimulatorState | None = None, *, host: str = "127.0.0.1", port: int = 0
+) -> AsyncIterator[DeepSeekSimulator]:
+    """Serve the simulator on loopback until the block ends."""
+    state = state or SimulatorState()
+    async with serve_app(_create_app(state), host=host, port=port) as url:
+        yield DeepSeekSimulator(state=state, url=url)
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    state = SimulatorState(api_key=args.api_key, latency=args.latency)
+    async with run_simulator(state, host=args.host, port=args.port) as simulator:
+        print(f"DeepSeek simulator on {simulator.url}", flush=True)  # noqa: T201
+        await asyncio.Event().wait()
+
+
+def main() -> None:
+    """Run the simulator in the foreground until interrupted."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY)
+    parser.add_argument("--latency", type=float, default=0.0)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

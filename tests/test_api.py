@@ -1,0 +1,537 @@
+"""The standalone DeepSeek client, over real HTTP against the simulator."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+import socket
+import time
+from typing import Any, override
+
+import aiohttp
+from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
+import pytest
+
+from custom_components.deepseek_balance.api import (
+    MAX_BODY_BYTES,
+    Balance,
+    CurrencyBalance,
+    DeepSeekAuthError,
+    DeepSeekClient,
+    DeepSeekConnectionError,
+    DeepSeekError,
+    DeepSeekRateLimitError,
+    DeepSeekResponseError,
+    RateLimit,
+    parse_balance,
+    parse_rate_limits,
+    parse_reset,
+    parse_retry_after,
+)
+
+from .deepseek_simulator import (
+    DEFAULT_API_KEY,
+    DeepSeekSimulator,
+    Scenario,
+    serve_app,
+)
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+CNY_ACCOUNT = CurrencyBalance(
+    currency="CNY",
+    total=Decimal("110.00"),
+    granted=Decimal("10.00"),
+    topped_up=Decimal("100.00"),
+)
+
+
+def make_client(
+    session: aiohttp.ClientSession, url: str, **kwargs: Any
+) -> DeepSeekClient:
+    return DeepSeekClient(session, DEFAULT_API_KEY, base_url=url, **kwargs)
+
+
+@asynccontextmanager
+async def serve_handler(
+    handler: Any, path: str = "/user/balance"
+) -> AsyncIterator[str]:
+    """A one-route server for answers the simulator has no scenario for."""
+    app = web.Application()
+    app.router.add_get(path, handler)
+    async with serve_app(app) as url:
+        yield url
+
+
+async def test_snapshot_reads_balance_and_all_rate_limits(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
+) -> None:
+    snapshot = await make_client(session, simulator.url).snapshot()
+
+    assert snapshot.balance == Balance(is_available=True, balances=(CNY_ACCOUNT,))
+    assert snapshot.balance.primary == CNY_ACCOUNT
+    assert snapshot.rate_limits is not None
+    assert snapshot.rate_limits.requests == RateLimit(
+        limit=10000, remaining=9999, reset_after=timedelta(minutes=6)
+    )
+    assert snapshot.rate_limits.tokens == RateLimit(
+        limit=5000000, remaining=4999000, reset_after=timedelta(milliseconds=20)
+    )
+    assert len(snapshot.rate_limits.header_names) == 6
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        (
+            Scenario.USD_ZERO_THEN_CNY,
+            Balance(
+                is_available=True,
+                balances=(
+                    CurrencyBalance(
+                        "USD", Decimal("0.00"), Decimal("0.00"), Decimal("0.00")
+                    ),
+                    CNY_ACCOUNT,
+                ),
+            ),
+        ),
+        (
+            Scenario.NUMBER_AMOUNTS,
+            Balance(
+                is_available=True,
+                balances=(
+                    CurrencyBalance("CNY", Decimal(110), Decimal(10), Decimal(100)),
+                ),
+            ),
+        ),
+        (
+            Scenario.ACCOUNT_UNAVAILABLE,
+            Balance(is_available=False, balances=(CNY_ACCOUNT,)),
+        ),
+        (Scenario.EMPTY_BALANCE_INFOS, Balance(is_available=True, balances=())),
+    ],
+)
+async def test_balance_scenarios(
+    session: aiohttp.ClientSession,
+    simulator: DeepSeekSimulator,
+    scenario: Scenario,
+    expected: Balance,
+) -> None:
+    simulator.state.scenario = scenario
+
+    balance = await make_client(session, simulator.url).balance()
+
+    assert balance == expected
+
+
+async def test_zero_usd_row_before_funded_cny_keeps_cny_primary(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
+) -> None:
+    simulator.state.scenario = Scenario.USD_ZERO_THEN_CNY
+
+    balance = await make_client(session, simulator.url).balance()
+
+    assert balance.primary == CNY_ACCOUNT
+
+
+async def test_no_rate_limit_headers_gives_empty_limits(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
+) -> None:
+    simulator.state.scenario = Scenario.NO_RATE_LIMIT_HEADERS
+
+    limits = await make_client(session, simulator.url).rate_limits()
+
+    assert limits.requests == limits.tokens == RateLimit()
+    assert limits.header_names == ()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "error", "status"),
+    [
+        (Scenario.UNAUTHORIZED, DeepSeekAuthError, None),
+        (Scenario.RATE_LIMITED, DeepSeekRateLimitError, None),
+        (Scenario.SERVER_ERROR, DeepSeekResponseError, 500),
+        (Scenario.BAD_GATEWAY_HTML, DeepSeekResponseError, 502),
+        (Scenario.MALFORMED_JSON, DeepSeekResponseError, 200),
+        (Scenario.EMPTY_OBJECT, DeepSeekResponseError, 200),
+        (Scenario.SLOW, DeepSeekConnectionError, None),
+        (Scenario.DROP_CONNECTION, DeepSeekConnectionError, None),
+    ],
+)
+async def test_failure_scenarios_raise_typed_errors_without_the_key(
+    session: aiohttp.ClientSession,
+    simulator: DeepSeekSimulator,
+    scenario: Scenario,
+    error: type[DeepSeekError],
+    status: int | None,
+) -> None:
+    simulator.state.scenario = scenario
+    client = make_client(session, simulator.url, request_timeout=0.3)
+
+    with pytest.raises(error) as caught:
+        await client.snapshot()
+
+    assert getattr(caught.value, "status", None) == status
+    assert DEFAULT_API_KEY not in str(caught.value)
+    assert DEFAULT_API_KEY not in repr(caught.value)
+
+
+async def test_rate_limited_carries_retry_after(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
+) -> None:
+    simulator.state.scenario = Scenario.RATE_LIMITED
+
+    with pytest.raises(DeepSeekRateLimitError) as caught:
+        await make_client(session, simulator.url).balance()
+
+    assert caught.value.retry_after == 120
+
+
+async def test_rate_limited_without_retry_after(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
+) -> None:
+    simulator.state.scenario = Scenario.RATE_LIMITED
+    simulator.state.retry_after = None
+
+    with pytest.raises(DeepSeekRateLimitError) as caught:
+        await make_client(session, simulator.url).balance()
+
+    assert caught.value.retry_after is None
+
+
+async def test_wrong_key_is_an_auth_error(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
+) -> None:
+    client = DeepSeekClient(session, "sk-test-wrong", base_url=simulator.url)
+
+    with pytest.raises(DeepSeekAuthError):
+        await client.balance()
+    with pytest.raises(DeepSeekAuthError):
+        await client.rate_limits()
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "error", "retry_after"),
+    [
+        (403, {}, DeepSeekAuthError, None),
+        (503, {"Retry-After": "30"}, DeepSeekRateLimitError, 30.0),
+        (
+            503,
+            {"Retry-After": "Fri, 27 Nov 2099 12:00:00 GMT"},
+            DeepSeekRateLimitError,
+            None,  # an HTTP-date: checked to be in the future below
+        ),
+        (503, {}, DeepSeekResponseError, None),
+        (404, {}, DeepSeekResponseError, None),
+    ],
+)
+async def test_status_mapping(
+    session: aiohttp.ClientSession,
+    status: int,
+    headers: dict[str, str],
+    error: type[DeepSeekError],
+    retry_after: float | None,
+) -> None:
+    async def handler(_: web.Request) -> web.Response:
+        return web.json_response({}, status=status, headers=headers)
+
+    async with serve_handler(handler) as url:
+        with pytest.raises(error) as caught:
+            await make_client(session, url).balance()
+
+    if isinstance(caught.value, DeepSeekRateLimitError) and retry_after is None:
+        assert caught.value.retry_after is not None
+        assert caught.value.retry_after > 0
+    elif isinstance(caught.value, DeepSeekRateLimitError):
+        assert caught.value.retry_after == retry_after
+    if isinstance(caught.value, DeepSeekResponseError):
+        assert caught.value.status == status
+
+
+async def test_sends_bearer_key_and_accepts_json(
+    session: aiohttp.ClientSession,
+) -> None:
+    seen: list[Any] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.headers)
+        return web.json_response({"balance_infos": []})
+
+    async with serve_handler(handler) as url:
+        await make_client(session, url).balance()
+
+    assert seen[0]["Authorization"] == f"Bearer {DEFAULT_API_KEY}"
+    assert seen[0]["Accept"] == "application/json"
+
+
+async def test_redirect_is_not_followed_with_the_key(
+    session: aiohttp.ClientSession,
+) -> None:
+    stolen: list[str | None] = []
+
+    async def elsewhere(request: web.Request) -> web.Response:
+        stolen.append(request.headers.get("Authorization"))
+        return web.json_response({"balance_infos": []})
+
+    async with serve_handler(elsewhere, "/steal") as thief_url:
+
+        async def redirect(_: web.Request) -> web.Response:
+            raise web.HTTPFound(f"{thief_url}/steal")
+
+        async with serve_handler(redirect) as url:
+            with pytest.raises(DeepSeekResponseError) as caught:
+                await make_client(session, url).balance()
+
+    assert caught.value.status == 302
+    assert stolen == []
+
+
+async def test_oversized_body_is_refused(session: aiohttp.ClientSession) -> None:
+    padding = "x" * MAX_BODY_BYTES
+
+    async def handler(_: web.Request) -> web.Response:
+        return web.json_response({"balance_infos": [], "padding": padding})
+
+    async with serve_handler(handler) as url:
+        with pytest.raises(DeepSeekResponseError, match="larger than"):
+            await make_client(session, url).balance()
+
+
+async def test_connection_refused(session: aiohttp.ClientSession) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+
+    with pytest.raises(DeepSeekConnectionError):
+        await make_client(session, f"http://127.0.0.1:{free_port}").balance()
+
+
+class FailingResolver(AbstractResolver):
+    """A resolver whose every lookup fails, as DNS does for an unknown host."""
+
+    @override
+    async def resolve(
+        self,
+        host: str,
+        port: int = 0,
+        family: socket.AddressFamily = socket.AF_INET,
+    ) -> list[ResolveResult]:
+        raise OSError(socket.EAI_NONAME, f"Name or service not known: {host}")
+
+    @override
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+async def test_dns_failure_is_a_connection_error() -> None:
+    connector = aiohttp.TCPConnector(resolver=FailingResolver())
+    async with aiohttp.ClientSession(connector=connector) as dns_less:
+        with pytest.raises(DeepSeekConnectionError):
+            await make_client(dns_less, "https://api.deepseek.invalid").balance()
+
+
+async def test_failed_rate_limit_probe_keeps_a_good_balance(
+    session: aiohttp.ClientSession,
+) -> None:
+    async def balance(_: web.Request) -> web.Response:
+        return web.json_response({"is_available": True, "balance_infos": []})
+
+    app = web.Application()
+    app.router.add_get("/user/balance", balance)  # /v1/models answers 404
+    async with serve_app(app) as url:
+        snapshot = await make_client(session, url).snapshot()
+
+    assert snapshot.balance == Balance(is_available=True, balances=())
+    assert snapshot.rate_limits is None
+
+
+async def test_failed_balance_is_never_success_even_with_good_limits(
+    session: aiohttp.ClientSession,
+) -> None:
+    async def models(_: web.Request) -> web.Response:
+        return web.json_response({}, headers={"x-ratelimit-limit-requests": "1"})
+
+    async with serve_handler(models, "/v1/models") as url:
+        with pytest.raises(DeepSeekResponseError):
+            await make_client(session, url).snapshot()
+
+
+async def test_snapshot_costs_one_round_trip_and_reuses_the_connection(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
+) -> None:
+    simulator.state.latency = 0.1
+    client = make_client(session, simulator.url)
+    await client.snapshot()
+    connections_after_warm_up = simulator.state.connections
+
+    started = time.perf_counter()
+    await client.snapshot()
+    elapsed = time.perf_counter() - started
+
+    assert simulator.state.max_in_flight == 2
+    assert elapsed < 0.2  # two sequential requests cannot finish under 0.2 s
+    assert simulator.state.connections == connections_after_warm_up
+
+
+def test_repr_hides_the_key(session: aiohttp.ClientSession) -> None:
+    client = DeepSeekClient(session, "sk-test-secret-1a2b")
+
+    assert "sk-test-secret" not in repr(client)
+    assert "1a2b" not in repr(client)
+    assert client.base_url == "https://api.deepseek.com"
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "ftp://api.deepseek.com",
+        "file:///etc/passwd",
+        "api.deepseek.com",
+        "https://user:pass@api.deepseek.com",
+        "https://api.deepseek.com/?key=1",
+        "https://api.deepseek.com/#frag",
+        "https://",
+    ],
+)
+def test_refuses_base_urls_that_could_leak_the_key(
+    session: aiohttp.ClientSession, base_url: str
+) -> None:
+    with pytest.raises(ValueError, match="base URL"):
+        DeepSeekClient(session, DEFAULT_API_KEY, base_url=base_url)
+
+
+async def test_base_url_with_path_prefix(session: aiohttp.ClientSession) -> None:
+    async def handler(_: web.Request) -> web.Response:
+        return web.json_response({"balance_infos": []})
+
+    async with serve_handler(handler, "/proxy/deepseek/user/balance") as url:
+        balance = await make_client(session, f"{url}/proxy/deepseek/").balance()
+
+    assert balance == Balance(is_available=None, balances=())
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            {"total_balance": "1.5", "granted_balance": 0, "topped_up_balance": 1.5},
+            CurrencyBalance("CNY", Decimal("1.5"), Decimal(0), Decimal("1.5")),
+        ),
+        (
+            {"currency": "usd", "total_balance": "NaN", "granted_balance": "inf"},
+            CurrencyBalance("USD", None, None, None),
+        ),
+        (
+            {"currency": None, "total_balance": "abc", "topped_up_balance": True},
+            CurrencyBalance("CNY", None, None, None),
+        ),
+        (
+            {"total_balance": [], "granted_balance": {}, "topped_up_balance": " 2 "},
+            CurrencyBalance("CNY", None, None, Decimal(2)),
+        ),
+    ],
+)
+def test_amount_parsing_never_invents_a_zero(
+    row: dict[str, Any], expected: CurrencyBalance
+) -> None:
+    balance = parse_balance({"balance_infos": [row]})
+
+    assert balance.balances == (expected,)
+    assert balance.is_available is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"balance_infos": "none"},
+        {"balance_infos": [1]},
+        {"balance_infos": [{"currency": 7}]},
+        {"balance_infos": [], "is_available": "yes"},
+    ],
+)
+def test_wrong_shapes_are_response_errors(body: Any) -> None:
+    with pytest.raises(DeepSeekResponseError):
+        parse_balance(body)
+
+
+@pytest.mark.parametrize(
+    ("totals", "primary"),
+    [
+        ([("USD", "0"), ("CNY", "5")], "CNY"),
+        ([("USD", "7"), ("CNY", "5")], "USD"),
+        ([("USD", "5"), ("CNY", "5")], "CNY"),
+        ([("USD", "abc"), ("EUR", "0")], "EUR"),
+        ([("USD", "abc")], None),
+        ([], None),
+    ],
+)
+def test_primary_is_the_funded_currency(
+    totals: list[tuple[str, str]], primary: str | None
+) -> None:
+    balance = parse_balance(
+        {"balance_infos": [{"currency": c, "total_balance": t} for c, t in totals]}
+    )
+
+    assert (balance.primary.currency if balance.primary else None) == primary
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1s", timedelta(seconds=1)),
+        ("6m0s", timedelta(minutes=6)),
+        ("20ms", timedelta(milliseconds=20)),
+        ("1h2m3.5s", timedelta(hours=1, minutes=2, seconds=3.5)),
+        ("250us", timedelta(microseconds=250)),
+        ("17", timedelta(seconds=17)),
+        ("0.5", timedelta(seconds=0.5)),
+        (str(int(NOW.timestamp()) + 90), timedelta(seconds=90)),
+        ("2026-11-27T12:01:00Z", timedelta(minutes=1)),
+        ("2026-11-27T13:00:00+01:00", timedelta(0)),
+        ("2026-11-27T11:00:00Z", timedelta(0)),
+        ("", None),
+        ("soon", None),
+        ("-5", None),
+        ("1x", None),
+        ("9" * 30 + "h", None),
+        ("9" * 5000, None),
+        (None, None),
+    ],
+)
+def test_reset_formats(value: str | None, expected: timedelta | None) -> None:
+    assert parse_reset(value, now=NOW) == expected
+
+
+def test_rate_limit_headers_any_case_and_malformed() -> None:
+    limits = parse_rate_limits(
+        {
+            "X-RateLimit-Limit-Requests": "60",
+            "x-ratelimit-remaining-requests": "-1",
+            "X-RATELIMIT-RESET-REQUESTS": "1s",
+            "x-ratelimit-limit-tokens": "many",
+            "Content-Type": "application/json",
+        },
+        now=NOW,
+    )
+
+    assert limits.requests == RateLimit(60, None, timedelta(seconds=1))
+    assert limits.tokens == RateLimit()
+    assert "content-type" not in limits.header_names
+    assert len(limits.header_names) == 4
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", 120.0),
+        ("1.5", 1.5),
+        ("Fri, 27 Nov 2026 12:02:00 GMT", 120.0),
+        ("Fri, 27 Nov 2026 11:00:00 GMT", 0.0),
+        ("later", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_retry_after(value: str | None, expected: float | None) -> None:
+    assert parse_retry_after(value, now=NOW) == expected
