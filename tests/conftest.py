@@ -1,11 +1,52 @@
-"""Fixtures shared by every test: the DeepSeek simulator and an HTTP session."""
+"""Fixtures shared by every test: the DeepSeek simulator and a configured entry."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from unittest.mock import PropertyMock, patch
 
 import aiohttp
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.syrupy import (
+    HomeAssistantSnapshotExtension,
+)
+from syrupy.assertion import SnapshotAssertion
 
-from .deepseek_simulator import DeepSeekSimulator, run_simulator
+from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
+
+from .deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator, run_simulator
+
+ENTRY_ID = "01JDEEPSEEKBALANCETESTENTRY"
+ENTRY_TITLE = "DeepSeek ••••0000"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Let Home Assistant load custom_components/ in every test that runs it."""
+    if "hass" in request.fixturenames:
+        request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in Home Assistant's stable format, whichever plugin loads first."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Enable the entities that are disabled by default, as core's fixture does."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
 
 
 @pytest.fixture
@@ -24,3 +65,34 @@ async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
     """A plain client session, as a library user would inject."""
     async with aiohttp.ClientSession() as client_session:
         yield client_session
+
+
+@pytest.fixture
+def mock_config_entry(simulator: DeepSeekSimulator) -> MockConfigEntry:
+    """An entry for the simulator's account, as the config flow creates it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=ENTRY_TITLE,
+        entry_id=ENTRY_ID,
+        data={CONF_API_KEY: DEFAULT_API_KEY, CONF_BASE_URL: simulator.url},
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The integration set up against the simulator."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Move time on and let every poll that falls due finish over real HTTP."""
+    freezer.tick(seconds)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)

@@ -1,0 +1,218 @@
+"""Config flow: add a DeepSeek API key, re-authenticate, reconfigure, set options."""
+
+from collections.abc import Mapping
+import logging
+import os
+from typing import TYPE_CHECKING, Any, override
+
+if TYPE_CHECKING:
+    import probatio as vol
+else:
+    # Newer Home Assistant installs probatio under this name, older releases ship
+    # voluptuous itself: importing the name gives whichever it validates with.
+    import voluptuous as vol
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import CONF_API_KEY, CONF_SCAN_INTERVAL
+from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .api import DEFAULT_BASE_URL, DeepSeekAuthError, DeepSeekClient, DeepSeekError
+from .const import (
+    API_KEY_ENV_VAR,
+    CONF_BASE_URL,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    MAX_SCAN_INTERVAL,
+    MIN_SCAN_INTERVAL,
+    SECTION_ADVANCED,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_KEY): API_KEY_SELECTOR})
+CREDENTIALS_SCHEMA = REAUTH_SCHEMA.extend(
+    {
+        vol.Required(SECTION_ADVANCED): section(
+            vol.Schema(
+                {
+                    vol.Required(CONF_BASE_URL, default=DEFAULT_BASE_URL): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.URL)
+                    )
+                }
+            ),
+            {"collapsed": True},
+        )
+    }
+)
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(
+            CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL.total_seconds()
+        ): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_SCAN_INTERVAL.total_seconds(),
+                max=MAX_SCAN_INTERVAL.total_seconds(),
+                step=1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
+        )
+    }
+)
+
+
+def entry_title(api_key: str) -> str:
+    """Tell accounts apart without showing the key: "DeepSeek ••••1a2b"."""
+    return f"DeepSeek ••••{api_key[-4:]}"
+
+
+class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a DeepSeek account from its API key."""
+
+    VERSION = 1
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> DeepSeekOptionsFlow:
+        return DeepSeekOptionsFlow()
+
+    @override
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the key (and, under Advanced, the base URL), then check them."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, error = await self._async_check(
+                user_input[CONF_API_KEY], user_input[SECTION_ADVANCED][CONF_BASE_URL]
+            )
+            if error is None:
+                self._async_abort_entries_match(data)
+                return self.async_create_entry(
+                    title=entry_title(data[CONF_API_KEY]), data=data
+                )
+            errors["base"] = error
+        suggested = user_input or {CONF_API_KEY: os.environ.get(API_KEY_ENV_VAR, "")}
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA, suggested
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """DeepSeek refused the key: ask for a new one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Check the new key against the entry's base URL, then reload."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, error = await self._async_check(
+                user_input[CONF_API_KEY], entry.data[CONF_BASE_URL]
+            )
+            if error is None:
+                return self.async_update_reload_and_abort(
+                    entry, title=entry_title(data[CONF_API_KEY]), data_updates=data
+                )
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=REAUTH_SCHEMA,
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the key or the base URL of an existing entry."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, error = await self._async_check(
+                user_input[CONF_API_KEY], user_input[SECTION_ADVANCED][CONF_BASE_URL]
+            )
+            if error is None:
+                if any(
+                    other.entry_id != entry.entry_id
+                    and all(other.data.get(key) == data[key] for key in data)
+                    for other in self._async_current_entries(include_ignore=False)
+                ):
+                    return self.async_abort(reason="already_configured")
+                return self.async_update_reload_and_abort(
+                    entry, title=entry_title(data[CONF_API_KEY]), data_updates=data
+                )
+            errors["base"] = error
+        # The key is never sent back to the browser; only the base URL is suggested.
+        suggested = {SECTION_ADVANCED: {CONF_BASE_URL: entry.data[CONF_BASE_URL]}}
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA, suggested
+            ),
+            errors=errors,
+        )
+
+    async def _async_check(
+        self, api_key: str, base_url: str
+    ) -> tuple[dict[str, str], str | None]:
+        """Make a real balance call; return the entry data and an error key."""
+        api_key = api_key.strip()
+        try:
+            client = DeepSeekClient(
+                async_get_clientsession(self.hass), api_key, base_url=base_url
+            )
+        except ValueError:
+            return {}, "invalid_url"
+        data = {CONF_API_KEY: api_key, CONF_BASE_URL: client.base_url}
+        try:
+            await client.balance()
+        except DeepSeekAuthError:
+            return data, "invalid_auth"
+        except DeepSeekError:
+            return data, "cannot_connect"
+        except Exception:
+            _LOGGER.exception("Unexpected error while checking the DeepSeek API key")
+            return data, "unknown"
+        return data, None
+
+
+class DeepSeekOptionsFlow(OptionsFlowWithReload):
+    """Choose how often DeepSeek is polled; the entry reloads on change."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the poll interval, 30 s to 1 h."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, self.config_entry.options
+            ),
+        )

@@ -1,0 +1,16 @@
+"""Constants of the DeepSeek Balance integration."""
+
+from datetime import timedelta
+from typing import Final
+
+DOMAIN: Final = "deepseek_balance"
+
+CONF_BASE_URL: Final = "base_url"
+SECTION_ADVANCED: Final = "advanced"
+
+DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=30)
+MIN_SCAN_INTERVAL: Final = timedelta(seconds=30)
+MAX_SCAN_INTERVAL: Final = timedelta(hours=1)
+
+API_KEY_ENV_VAR: Final = "DEEPSEEK_API_KEY"
+USAGE_URL: Final = "https://platform.deepseek.com/usage"

@@ -1,0 +1,58 @@
+"""Diagnostics: what the last polls saw, without the API key."""
+
+from dataclasses import asdict
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+
+from .coordinator import DeepSeekConfigEntry
+
+TO_REDACT = {CONF_API_KEY}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: DeepSeekConfigEntry
+) -> dict[str, Any]:
+    """Return the entry, the last snapshot and how the last polls went."""
+    coordinator = entry.runtime_data
+    snapshot = coordinator.data
+    last_success = coordinator.last_update_success_time
+    return {
+        "config_entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        "poll_interval_seconds": (
+            coordinator.update_interval.total_seconds()
+            if coordinator.update_interval
+            else None
+        ),
+        "api_status": coordinator.api_status,
+        "last_update_success": coordinator.last_update_success,
+        "last_success_time": last_success.isoformat() if last_success else None,
+        "last_error": _describe(coordinator.last_exception),
+        "snapshot": _json_safe(asdict(snapshot)),
+    }
+
+
+def _describe(error: BaseException | None) -> dict[str, str] | None:
+    """The client error behind the coordinator's last failure, kind and message."""
+    if error is None:
+        return None
+    cause = error.__cause__ or error
+    return {"kind": type(cause).__name__, "message": str(cause)}
+
+
+def _json_safe(value: Any) -> Any:
+    """Amounts as exact strings and durations as seconds, for the JSON download."""
+    match value:
+        case Decimal():
+            return str(value)
+        case timedelta():
+            return value.total_seconds()
+        case dict():
+            return {key: _json_safe(item) for key, item in value.items()}
+        case list() | tuple():
+            return [_json_safe(item) for item in value]
+    return value

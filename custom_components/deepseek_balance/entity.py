@@ -1,0 +1,36 @@
+"""The base of every DeepSeek Balance entity: one service device per entry."""
+
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN, USAGE_URL
+from .coordinator import DeepSeekCoordinator
+
+
+class DeepSeekEntity(CoordinatorEntity[DeepSeekCoordinator]):
+    """An entity of the account's service device.
+
+    The API exposes no account ID, so unique IDs derive from the config entry.
+    """
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: DeepSeekCoordinator,
+        description: EntityDescription,
+        unique_suffix: str | None = None,
+    ) -> None:
+        """Name the entity by its description, within the entry's device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        entry = coordinator.config_entry
+        self._attr_unique_id = f"{entry.entry_id}_{unique_suffix or description.key}"
+        self._attr_device_info = DeviceInfo(
+            entry_type=DeviceEntryType.SERVICE,
+            identifiers={(DOMAIN, entry.entry_id)},
+            manufacturer="DeepSeek",
+            name=entry.title,
+            configuration_url=USAGE_URL,
+        )

@@ -1,0 +1,309 @@
+"""Every path of the config, reauth, reconfigure and options flows."""
+
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import CONF_API_KEY, CONF_SCAN_INTERVAL
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.deepseek_balance.const import (
+    CONF_BASE_URL,
+    DOMAIN,
+    SECTION_ADVANCED,
+)
+
+from .conftest import ENTRY_TITLE
+from .deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator, Scenario
+
+NEW_KEY = "sk-test-1a2b"
+
+
+def credentials(api_key: str, base_url: str) -> dict[str, Any]:
+    return {CONF_API_KEY: api_key, SECTION_ADVANCED: {CONF_BASE_URL: base_url}}
+
+
+def suggested_value(result: Any, field: str, section: str | None = None) -> Any:
+    """The value the form pre-fills for a field, optionally inside a section."""
+    schema = result["data_schema"].schema
+    if section is not None:
+        schema = next(value for key, value in schema.items() if key == section)
+        schema = schema.schema.schema
+    for key in schema:
+        if key == field:
+            return (key.description or {}).get("suggested_value")
+    raise KeyError(field)
+
+
+async def test_user_flow_creates_the_entry(
+    hass: HomeAssistant, simulator: DeepSeekSimulator
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(f"  {DEFAULT_API_KEY} ", f"{simulator.url}/")
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == ENTRY_TITLE
+    assert result["data"] == {
+        CONF_API_KEY: DEFAULT_API_KEY,
+        CONF_BASE_URL: simulator.url,
+    }
+    assert simulator.state.requests["/user/balance"] >= 1
+
+
+async def test_user_flow_prefills_the_key_from_the_environment(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-test-from-env")
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+    assert suggested_value(result, CONF_API_KEY) == "sk-test-from-env"
+
+
+async def test_user_flow_without_environment_key_is_empty(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DEEPSEEK_API_KEY", raising=False)
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+    assert suggested_value(result, CONF_API_KEY) == ""
+
+
+@pytest.mark.parametrize(
+    ("api_key", "scenario", "base_url", "error"),
+    [
+        ("sk-test-wrong", Scenario.NORMAL, None, "invalid_auth"),
+        (DEFAULT_API_KEY, Scenario.UNAUTHORIZED, None, "invalid_auth"),
+        (DEFAULT_API_KEY, Scenario.SERVER_ERROR, None, "cannot_connect"),
+        (DEFAULT_API_KEY, Scenario.BAD_GATEWAY_HTML, None, "cannot_connect"),
+        (DEFAULT_API_KEY, Scenario.RATE_LIMITED, None, "cannot_connect"),
+        (DEFAULT_API_KEY, Scenario.DROP_CONNECTION, None, "cannot_connect"),
+        (DEFAULT_API_KEY, Scenario.NORMAL, "ftp://api.deepseek.com", "invalid_url"),
+        (DEFAULT_API_KEY, Scenario.NORMAL, "not a url", "invalid_url"),
+    ],
+)
+async def test_user_flow_errors_recover(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    api_key: str,
+    scenario: Scenario,
+    base_url: str | None,
+    error: str,
+) -> None:
+    simulator.state.scenario = scenario
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(api_key, base_url or simulator.url)
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+
+    simulator.state.scenario = Scenario.NORMAL
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(DEFAULT_API_KEY, simulator.url)
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_user_flow_unexpected_error_recovers(
+    hass: HomeAssistant, simulator: DeepSeekSimulator
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    with patch(
+        "custom_components.deepseek_balance.config_flow.DeepSeekClient.balance",
+        side_effect=RuntimeError("boom"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], credentials(DEFAULT_API_KEY, simulator.url)
+        )
+
+    assert result["errors"] == {"base": "unknown"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(DEFAULT_API_KEY, simulator.url)
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_same_key_and_base_url_cannot_be_added_twice(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(DEFAULT_API_KEY, f"{simulator.url}/")
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reauth_replaces_the_key_and_reloads(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    simulator.state.api_key = NEW_KEY
+    result = await init_integration.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"]["name"] == ENTRY_TITLE
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: DEFAULT_API_KEY}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: NEW_KEY}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert init_integration.data[CONF_API_KEY] == NEW_KEY
+    assert init_integration.data[CONF_BASE_URL] == simulator.url
+    assert init_integration.title == "DeepSeek ••••1a2b"
+    state = hass.states.get("sensor.deepseek_0000_total_balance_cny")
+    assert state is not None
+    assert state.state == "110.00"
+
+
+async def test_reconfigure_changes_key_and_base_url(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    result = await init_integration.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    assert suggested_value(result, CONF_BASE_URL, SECTION_ADVANCED) == simulator.url
+    assert suggested_value(result, CONF_API_KEY) is None  # never sent to the browser
+
+    simulator.state.scenario = Scenario.SERVER_ERROR
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(NEW_KEY, f"{simulator.url}/proxy")
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    simulator.state.scenario = Scenario.NORMAL
+    simulator.state.api_key = NEW_KEY
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(NEW_KEY, f"{simulator.url}/")
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert init_integration.data == {
+        CONF_API_KEY: NEW_KEY,
+        CONF_BASE_URL: simulator.url,
+    }
+    assert init_integration.title == "DeepSeek ••••1a2b"
+
+
+async def test_reconfigure_to_another_entrys_account_aborts(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        title="DeepSeek ••••1a2b",
+        data={CONF_API_KEY: NEW_KEY, CONF_BASE_URL: simulator.url},
+    )
+    other.add_to_hass(hass)
+    simulator.state.api_key = NEW_KEY
+    result = await init_integration.start_reconfigure_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(NEW_KEY, simulator.url)
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert init_integration.data[CONF_API_KEY] == DEFAULT_API_KEY
+
+
+async def test_options_flow_sets_the_poll_interval(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 300}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options == {CONF_SCAN_INTERVAL: 300}
+    coordinator = init_integration.runtime_data
+    assert coordinator.update_interval is not None
+    assert coordinator.update_interval.total_seconds() == 300
+
+
+@pytest.mark.parametrize("interval", [29, 3601])
+async def test_options_flow_refuses_intervals_out_of_range(
+    hass: HomeAssistant, init_integration: MockConfigEntry, interval: int
+) -> None:
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_SCAN_INTERVAL: interval}
+        )
+
+
+async def test_user_form_as_the_frontend_receives_it(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    """The schema, section included, serialises over Home Assistant's HTTP API."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_client()
+
+    response = await client.post(
+        "/api/config/config_entries/flow", json={"handler": DOMAIN}
+    )
+
+    assert response.status == 200
+    form = await response.json()
+    api_key, advanced = form["data_schema"]
+    assert api_key["name"] == CONF_API_KEY
+    assert api_key["selector"] == {
+        "text": {"multiline": False, "multiple": False, "type": "password"}
+    }
+    assert advanced["type"] == "expandable"
+    assert advanced["expanded"] is False
+    assert advanced["schema"][0]["name"] == CONF_BASE_URL
+    assert advanced["schema"][0]["default"] == "https://api.deepseek.com"

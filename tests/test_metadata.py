@@ -1,0 +1,73 @@
+"""The files HACS and Home Assistant read: manifest, hacs.json, quality scale."""
+
+import json
+from pathlib import Path
+
+import homeassistant
+from PIL import Image
+import yaml
+
+ROOT = Path(__file__).parent.parent
+COMPONENT = ROOT / "custom_components" / "deepseek_balance"
+CORE_PLATINUM_EXAMPLES = ("nextdns", "imgw_pib")
+
+
+def test_manifest_keys_are_in_hassfest_order() -> None:
+    manifest = json.loads((COMPONENT / "manifest.json").read_text())
+    keys = list(manifest)
+
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["domain"] == COMPONENT.name
+    assert manifest["integration_type"] == "service"
+    assert manifest["iot_class"] == "cloud_polling"
+    assert manifest["config_flow"] is True
+    assert manifest["requirements"] == []
+    assert {"codeowners", "documentation", "issue_tracker", "version"} <= set(keys)
+
+
+def test_hacs_json_uses_only_keys_hacs_accepts() -> None:
+    accepted = {
+        "name",
+        "content_in_root",
+        "zip_release",
+        "filename",
+        "hide_default_branch",
+        "country",
+        "homeassistant",
+        "hacs",
+        "persistent_directory",
+        "render_readme",
+    }
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+
+    assert set(hacs) <= accepted
+    assert hacs["name"] == "DeepSeek Balance"
+
+
+def test_quality_scale_names_every_rule() -> None:
+    """The rule list comes from core's own Platinum integrations in this release."""
+    core = Path(homeassistant.__file__).parent / "components"
+    all_rules = {
+        rule
+        for name in CORE_PLATINUM_EXAMPLES
+        for rule in yaml.safe_load((core / name / "quality_scale.yaml").read_text())[
+            "rules"
+        ]
+    }
+    ours = yaml.safe_load((COMPONENT / "quality_scale.yaml").read_text())["rules"]
+
+    assert len(all_rules) >= 50
+    assert set(ours) == all_rules
+    for rule, status in ours.items():
+        if status == "done":
+            continue
+        assert status["status"] == "exempt", rule
+        assert status["comment"].strip(), rule
+
+
+def test_brand_icons_are_square_pngs_of_the_right_size() -> None:
+    for name, size in (("icon.png", 256), ("icon@2x.png", 512)):
+        with Image.open(COMPONENT / "brand" / name) as image:
+            assert image.format == "PNG"
+            assert image.size == (size, size)

@@ -1,0 +1,164 @@
+"""Every text the code can show exists in every shipped language."""
+
+import ast
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+from homeassistant.data_entry_flow import section
+import pytest
+
+from custom_components.deepseek_balance import config_flow
+from custom_components.deepseek_balance.binary_sensor import BINARY_SENSORS
+from custom_components.deepseek_balance.coordinator import ApiStatus
+from custom_components.deepseek_balance.sensor import (
+    API_STATUS_SENSOR,
+    BALANCE_SENSORS,
+    RATE_LIMIT_SENSORS,
+)
+
+COMPONENT = Path(config_flow.__file__).parent
+LANGUAGES = ["en", "zh-Hans"]
+FLOW_SCHEMAS = {
+    ("config", "user"): config_flow.CREDENTIALS_SCHEMA,
+    ("config", "reauth_confirm"): config_flow.REAUTH_SCHEMA,
+    ("config", "reconfigure"): config_flow.CREDENTIALS_SCHEMA,
+    ("options", "init"): config_flow.OPTIONS_SCHEMA,
+}
+# Reasons Home Assistant's flow helpers abort with on the integration's behalf.
+IMPLIED_ABORTS = {"already_configured", "reauth_successful", "reconfigure_successful"}
+
+type Key = tuple[str, ...]
+
+
+def leaves(tree: dict[str, Any], prefix: Key = ()) -> dict[Key, str]:
+    found: dict[Key, str] = {}
+    for name, value in tree.items():
+        if isinstance(value, dict):
+            found |= leaves(value, (*prefix, name))
+        else:
+            found[(*prefix, name)] = value
+    return found
+
+
+def translations(language: str) -> dict[Key, str]:
+    path = COMPONENT / "translations" / f"{language}.json"
+    return leaves(json.loads(path.read_text(encoding="utf-8")))
+
+
+def source(name: str) -> str:
+    return (COMPONENT / name).read_text(encoding="utf-8")
+
+
+def entity_keys() -> set[Key]:
+    keys = {
+        ("entity", "sensor", str(d.translation_key), "name")
+        for d in (*BALANCE_SENSORS, *RATE_LIMIT_SENSORS, API_STATUS_SENSOR)
+    }
+    keys |= {("entity", "sensor", "api_status", "state", s.value) for s in ApiStatus}
+    keys |= {
+        ("entity", "binary_sensor", str(d.translation_key), "name")
+        for d in BINARY_SENSORS
+    }
+    return keys
+
+
+def exception_keys() -> set[Key]:
+    pattern = re.compile(r'translation_domain=DOMAIN,\s*translation_key="(\w+)"')
+    return {
+        ("exceptions", key, "message")
+        for path in COMPONENT.glob("*.py")
+        for key in pattern.findall(path.read_text(encoding="utf-8"))
+    }
+
+
+def flow_field_keys() -> set[Key]:
+    keys: set[Key] = set()
+    for (flow, step), schema in FLOW_SCHEMAS.items():
+        keys.add((flow, "step", step, "title"))
+        for marker, value in schema.schema.items():
+            if isinstance(value, section):
+                base: Key = (flow, "step", step, "sections", str(marker))
+                keys.add((*base, "name"))
+                fields = [(base, str(inner)) for inner in value.schema.schema]
+            else:
+                fields = [((flow, "step", step), str(marker))]
+            for where, field in fields:
+                keys |= {(*where, "data", field), (*where, "data_description", field)}
+    return keys
+
+
+def flow_error_keys() -> set[Key]:
+    """Error keys are the strings the flow's check returns second in a tuple."""
+    tree = ast.parse(source("config_flow.py"))
+    return {
+        ("config", "error", node.value.elts[1].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Return)
+        and isinstance(node.value, ast.Tuple)
+        and len(node.value.elts) == 2
+        and isinstance(node.value.elts[1], ast.Constant)
+        and isinstance(node.value.elts[1].value, str)
+    }
+
+
+def flow_abort_keys() -> set[Key]:
+    reasons = set(re.findall(r'reason="(\w+)"', source("config_flow.py")))
+    return {("config", "abort", reason) for reason in reasons | IMPLIED_ABORTS}
+
+
+def test_every_step_of_the_flows_is_checked() -> None:
+    steps = set(re.findall(r'step_id="(\w+)"', source("config_flow.py")))
+
+    assert steps == {step for _, step in FLOW_SCHEMAS}
+
+
+def test_the_checks_find_what_the_code_uses() -> None:
+    """Guard the collectors themselves, so an empty set cannot pass silently."""
+    assert {key[2] for key in flow_error_keys()} == {
+        "invalid_auth",
+        "cannot_connect",
+        "invalid_url",
+        "unknown",
+    }
+    assert len(exception_keys()) == 5
+    assert len(entity_keys()) == 17
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_used_key_is_translated(language: str) -> None:
+    texts = translations(language)
+    used = (
+        entity_keys()
+        | exception_keys()
+        | flow_field_keys()
+        | flow_error_keys()
+        | flow_abort_keys()
+    )
+
+    missing = sorted(".".join(key) for key in used - texts.keys())
+
+    assert missing == []
+    assert all(texts[key].strip() for key in used)
+
+
+def test_languages_have_the_same_keys_and_placeholders() -> None:
+    english, chinese = (translations(language) for language in LANGUAGES)
+
+    assert english.keys() == chinese.keys()
+    for key, text in english.items():
+        placeholders = set(re.findall(r"{(\w+)}", text))
+        assert placeholders == set(re.findall(r"{(\w+)}", chinese[key])), key
+
+
+def test_no_key_references_in_a_custom_integration() -> None:
+    """Custom integrations get no strings.json resolution: texts must be whole."""
+    for language in LANGUAGES:
+        assert not any("[%key:" in text for text in translations(language).values())
+
+
+def test_every_entity_has_an_icon() -> None:
+    icons = json.loads(source("icons.json"))["entity"]
+    for _, platform, key, *_ in entity_keys():
+        assert "default" in icons[platform][key], f"{platform}.{key}"
