@@ -65,12 +65,15 @@ def entity_keys() -> set[Key]:
 
 
 def exception_keys() -> set[Key]:
+    """Literal keys, plus the coordinator's: a failure is keyed by its API status."""
     pattern = re.compile(r'translation_domain=DOMAIN,\s*translation_key="(\w+)"')
-    return {
-        ("exceptions", key, "message")
+    literal = {
+        key
         for path in COMPONENT.glob("*.py")
         for key in pattern.findall(path.read_text(encoding="utf-8"))
     }
+    by_status = {ApiStatus.CONNECTION_ERROR.value, ApiStatus.API_ERROR.value}
+    return {("exceptions", key, "message") for key in literal | by_status}
 
 
 def flow_field_keys() -> set[Key]:

@@ -87,18 +87,16 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[Snapshot]):
                 translation_key="rate_limited",
                 retry_after=self._retry_delay(err.retry_after),
             ) from err
-        except DeepSeekConnectionError as err:
-            self.api_status = ApiStatus.CONNECTION_ERROR
+        except (DeepSeekConnectionError, DeepSeekResponseError) as err:
+            self.api_status = (
+                ApiStatus.CONNECTION_ERROR
+                if isinstance(err, DeepSeekConnectionError)
+                else ApiStatus.API_ERROR
+            )
+            # Each failure's exception text is keyed by its API status.
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key="connection_error",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except DeepSeekResponseError as err:
-            self.api_status = ApiStatus.API_ERROR
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="api_error",
+                translation_key=self.api_status.value,
                 translation_placeholders={"error": str(err)},
             ) from err
         self.api_status = (

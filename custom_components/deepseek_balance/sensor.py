@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import override
 
@@ -15,7 +16,7 @@ from homeassistant.const import EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import CurrencyBalance, RateLimits
+from .api import CurrencyBalance, RateLimit, RateLimits
 from .coordinator import ApiStatus, DeepSeekConfigEntry, DeepSeekCoordinator
 from .entity import DeepSeekEntity
 
@@ -53,57 +54,43 @@ BALANCE_SENSORS: tuple[DeepSeekBalanceSensorDescription, ...] = tuple(
     )
 )
 
+
+def _seconds(duration: timedelta | None) -> float | None:
+    return None if duration is None else duration.total_seconds()
+
+
+def _rate_limit_sensors(
+    kind: str, dimension: Callable[[RateLimits], RateLimit]
+) -> tuple[DeepSeekRateLimitSensorDescription, ...]:
+    """Limit, remaining and reset sensors of one dimension: requests or tokens."""
+    return (
+        DeepSeekRateLimitSensorDescription(
+            key=f"{kind}_limit",
+            translation_key=f"{kind}_limit",
+            state_class=SensorStateClass.MEASUREMENT,
+            value_fn=lambda limits: dimension(limits).limit,
+        ),
+        DeepSeekRateLimitSensorDescription(
+            key=f"{kind}_remaining",
+            translation_key=f"{kind}_remaining",
+            state_class=SensorStateClass.MEASUREMENT,
+            value_fn=lambda limits: dimension(limits).remaining,
+        ),
+        DeepSeekRateLimitSensorDescription(
+            key=f"{kind}_reset",
+            translation_key=f"{kind}_reset",
+            device_class=SensorDeviceClass.DURATION,
+            native_unit_of_measurement=UnitOfTime.SECONDS,
+            suggested_display_precision=0,
+            entity_registry_enabled_default=False,
+            value_fn=lambda limits: _seconds(dimension(limits).reset_after),
+        ),
+    )
+
+
 RATE_LIMIT_SENSORS: tuple[DeepSeekRateLimitSensorDescription, ...] = (
-    DeepSeekRateLimitSensorDescription(
-        key="requests_limit",
-        translation_key="requests_limit",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda limits: limits.requests.limit,
-    ),
-    DeepSeekRateLimitSensorDescription(
-        key="requests_remaining",
-        translation_key="requests_remaining",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda limits: limits.requests.remaining,
-    ),
-    DeepSeekRateLimitSensorDescription(
-        key="tokens_limit",
-        translation_key="tokens_limit",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda limits: limits.tokens.limit,
-    ),
-    DeepSeekRateLimitSensorDescription(
-        key="tokens_remaining",
-        translation_key="tokens_remaining",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda limits: limits.tokens.remaining,
-    ),
-    DeepSeekRateLimitSensorDescription(
-        key="requests_reset",
-        translation_key="requests_reset",
-        device_class=SensorDeviceClass.DURATION,
-        native_unit_of_measurement=UnitOfTime.SECONDS,
-        suggested_display_precision=0,
-        entity_registry_enabled_default=False,
-        value_fn=lambda limits: (
-            limits.requests.reset_after.total_seconds()
-            if limits.requests.reset_after is not None
-            else None
-        ),
-    ),
-    DeepSeekRateLimitSensorDescription(
-        key="tokens_reset",
-        translation_key="tokens_reset",
-        device_class=SensorDeviceClass.DURATION,
-        native_unit_of_measurement=UnitOfTime.SECONDS,
-        suggested_display_precision=0,
-        entity_registry_enabled_default=False,
-        value_fn=lambda limits: (
-            limits.tokens.reset_after.total_seconds()
-            if limits.tokens.reset_after is not None
-            else None
-        ),
-    ),
+    *_rate_limit_sensors("requests", lambda limits: limits.requests),
+    *_rate_limit_sensors("tokens", lambda limits: limits.tokens),
 )
 
 API_STATUS_SENSOR = SensorEntityDescription(
