@@ -14,6 +14,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.deepseek_balance.const import (
     CONF_BASE_URL,
+    CONF_LOW_BALANCE_DAYS,
+    CONF_LOW_BALANCE_THRESHOLD,
     DOMAIN,
     SECTION_ADVANCED,
 )
@@ -267,7 +269,11 @@ async def test_options_flow_sets_the_poll_interval(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert init_integration.options == {CONF_SCAN_INTERVAL: 300}
+    assert init_integration.options == {
+        CONF_SCAN_INTERVAL: 300,
+        CONF_LOW_BALANCE_THRESHOLD: 0,
+        CONF_LOW_BALANCE_DAYS: 0,
+    }
     coordinator = init_integration.runtime_data
     assert coordinator.update_interval is not None
     assert coordinator.update_interval.total_seconds() == 300

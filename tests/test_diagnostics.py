@@ -27,7 +27,9 @@ async def test_diagnostics(
     )
 
     assert diagnostics == snapshot(
-        exclude=props("base_url", "created_at", "modified_at", "last_success_time")
+        exclude=props(
+            "base_url", "created_at", "modified_at", "last_success_time", "day_start"
+        )
     )
     assert diagnostics["config_entry"]["data"]["api_key"] == "**REDACTED**"
     assert diagnostics["last_success_time"] is not None

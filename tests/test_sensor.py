@@ -16,7 +16,10 @@ from .deepseek_simulator import DeepSeekSimulator, Scenario
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
+@pytest.mark.freeze_time("2026-11-27 12:00:00+00:00")  # "Spend today" resets by date
+@pytest.mark.parametrize(
+    "platform", [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT]
+)
 async def test_entities(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,

@@ -11,10 +11,11 @@ import pytest
 
 from custom_components.deepseek_balance import config_flow
 from custom_components.deepseek_balance.binary_sensor import BINARY_SENSORS
-from custom_components.deepseek_balance.coordinator import ApiStatus
+from custom_components.deepseek_balance.coordinator import ActivityType, ApiStatus
+from custom_components.deepseek_balance.event import BALANCE_ACTIVITY
 from custom_components.deepseek_balance.sensor import (
     API_STATUS_SENSOR,
-    BALANCE_SENSORS,
+    CURRENCY_SENSORS,
     RATE_LIMIT_SENSORS,
 )
 
@@ -54,12 +55,18 @@ def source(name: str) -> str:
 def entity_keys() -> set[Key]:
     keys = {
         ("entity", "sensor", str(d.translation_key), "name")
-        for d in (*BALANCE_SENSORS, *RATE_LIMIT_SENSORS, API_STATUS_SENSOR)
+        for d in (*CURRENCY_SENSORS, *RATE_LIMIT_SENSORS, API_STATUS_SENSOR)
     }
     keys |= {("entity", "sensor", "api_status", "state", s.value) for s in ApiStatus}
     keys |= {
         ("entity", "binary_sensor", str(d.translation_key), "name")
         for d in BINARY_SENSORS
+    }
+    activity: Key = ("entity", "event", str(BALANCE_ACTIVITY.translation_key))
+    keys.add((*activity, "name"))
+    keys |= {
+        (*activity, "state_attributes", "event_type", "state", kind.value)
+        for kind in ActivityType
     }
     return keys
 
@@ -74,6 +81,25 @@ def exception_keys() -> set[Key]:
     }
     by_status = {ApiStatus.CONNECTION_ERROR.value, ApiStatus.API_ERROR.value}
     return {("exceptions", key, "message") for key in literal | by_status}
+
+
+def issue_keys() -> set[Key]:
+    """Keys of every ``async_create_issue`` call, title and description."""
+    found = set()
+    for path in COMPONENT.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "async_create_issue"
+            ):
+                found |= {
+                    keyword.value.value
+                    for keyword in node.keywords
+                    if keyword.arg == "translation_key"
+                    and isinstance(keyword.value, ast.Constant)
+                }
+    return {("issues", key, part) for key in found for part in ("title", "description")}
 
 
 def flow_field_keys() -> set[Key]:
@@ -126,7 +152,8 @@ def test_the_checks_find_what_the_code_uses() -> None:
         "unknown",
     }
     assert len(exception_keys()) == 5
-    assert len(entity_keys()) == 17
+    assert len(entity_keys()) == 26
+    assert {key[1] for key in issue_keys()} == {"account_unavailable"}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -138,6 +165,7 @@ def test_every_used_key_is_translated(language: str) -> None:
         | flow_field_keys()
         | flow_error_keys()
         | flow_abort_keys()
+        | issue_keys()
     )
 
     missing = sorted(".".join(key) for key in used - texts.keys())

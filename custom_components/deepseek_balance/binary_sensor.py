@@ -1,18 +1,20 @@
-"""Binary sensor: whether the balance can still pay for API calls."""
+"""Binary sensors: whether the balance pays for API calls, and whether it is low."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import override
 
-from homeassistant.components.binary_sensor import (
+# Older releases define the device classes in the package itself, newer ones in
+# .const with a re-export that mypy does not count as explicit.
+from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined]
+    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Snapshot
-from .coordinator import DeepSeekConfigEntry
+from .coordinator import DeepSeekConfigEntry, DeepSeekData
 from .entity import DeepSeekEntity
 
 # The coordinator fetches for every entity at once.
@@ -23,7 +25,7 @@ PARALLEL_UPDATES = 0
 class DeepSeekBinarySensorDescription(BinarySensorEntityDescription):
     """A yes/no fact about the account."""
 
-    is_on_fn: Callable[[Snapshot], bool | None]
+    is_on_fn: Callable[[DeepSeekData], bool | None]
 
 
 BINARY_SENSORS: tuple[DeepSeekBinarySensorDescription, ...] = (
@@ -32,7 +34,14 @@ BINARY_SENSORS: tuple[DeepSeekBinarySensorDescription, ...] = (
     DeepSeekBinarySensorDescription(
         key="account_available",
         translation_key="account_available",
-        is_on_fn=lambda snapshot: snapshot.balance.is_available,
+        is_on_fn=lambda data: data.snapshot.balance.is_available,
+    ),
+    # On below the threshold or forecast set in the options.
+    DeepSeekBinarySensorDescription(
+        key="low_balance",
+        translation_key="low_balance",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        is_on_fn=lambda data: data.low_balance,
     ),
 )
 

@@ -35,6 +35,8 @@ from .api import DEFAULT_BASE_URL, DeepSeekAuthError, DeepSeekClient, DeepSeekEr
 from .const import (
     API_KEY_ENV_VAR,
     CONF_BASE_URL,
+    CONF_LOW_BALANCE_DAYS,
+    CONF_LOW_BALANCE_THRESHOLD,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     MAX_SCAN_INTERVAL,
@@ -73,7 +75,19 @@ OPTIONS_SCHEMA = vol.Schema(
                 unit_of_measurement="s",
                 mode=NumberSelectorMode.BOX,
             )
-        )
+        ),
+        vol.Required(CONF_LOW_BALANCE_THRESHOLD, default=0): NumberSelector(
+            NumberSelectorConfig(min=0, step=0.01, mode=NumberSelectorMode.BOX)
+        ),
+        vol.Required(CONF_LOW_BALANCE_DAYS, default=0): NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                max=365,
+                step=0.5,
+                unit_of_measurement="d",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
     }
 )
 
@@ -202,12 +216,12 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class DeepSeekOptionsFlow(OptionsFlowWithReload):
-    """Choose how often DeepSeek is polled; the entry reloads on change."""
+    """Poll interval and low-balance limits; the entry reloads on change."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the poll interval, 30 s to 1 h."""
+        """Show the poll interval (30 s to 1 h) and the low-balance limits."""
         if user_input is not None:
             return self.async_create_entry(data=user_input)
         return self.async_show_form(

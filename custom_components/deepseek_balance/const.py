@@ -6,6 +6,8 @@ from typing import Final
 DOMAIN: Final = "deepseek_balance"
 
 CONF_BASE_URL: Final = "base_url"
+CONF_LOW_BALANCE_THRESHOLD: Final = "low_balance_threshold"
+CONF_LOW_BALANCE_DAYS: Final = "low_balance_days"
 SECTION_ADVANCED: Final = "advanced"
 
 DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=30)
@@ -14,3 +16,4 @@ MAX_SCAN_INTERVAL: Final = timedelta(hours=1)
 
 API_KEY_ENV_VAR: Final = "DEEPSEEK_API_KEY"
 USAGE_URL: Final = "https://platform.deepseek.com/usage"
+TOP_UP_URL: Final = "https://platform.deepseek.com/top_up"

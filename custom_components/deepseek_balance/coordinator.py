@@ -1,20 +1,27 @@
 """Polls DeepSeek and tells the entities what the account looks like."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from enum import StrEnum
 import logging
-from typing import override
+from typing import Any, cast, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import (
     TimestampDataUpdateCoordinator,
     UpdateFailed,
 )
+from homeassistant.util import dt as dt_util
 
 from .api import (
+    CurrencyBalance,
     DeepSeekAuthError,
     DeepSeekClient,
     DeepSeekConnectionError,
@@ -22,7 +29,16 @@ from .api import (
     DeepSeekResponseError,
     Snapshot,
 )
-from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, MAX_SCAN_INTERVAL
+from .const import (
+    CONF_LOW_BALANCE_DAYS,
+    CONF_LOW_BALANCE_THRESHOLD,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    MAX_SCAN_INTERVAL,
+    TOP_UP_URL,
+)
+from .history import BalanceHistory, SpendFigures
+from .storage import HistoryStore
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -40,8 +56,65 @@ class ApiStatus(StrEnum):
     API_ERROR = "api_error"
 
 
-class DeepSeekCoordinator(TimestampDataUpdateCoordinator[Snapshot]):
-    """Fetches one ``Snapshot`` per poll; equal snapshots notify nobody."""
+class ActivityType(StrEnum):
+    """The event types of the "Balance activity" event entity."""
+
+    TOP_UP = "top_up"
+    GRANT = "grant"
+    LOW_BALANCE = "low_balance"
+    ACCOUNT_UNAVAILABLE = "account_unavailable"
+
+
+@dataclass(frozen=True)
+class DeepSeekData:
+    """One poll's view of the account; equal views notify no entity."""
+
+    snapshot: Snapshot
+    spend: Mapping[str, SpendFigures]
+    low_balance: bool | None
+
+    def balance_of(self, currency: str) -> CurrencyBalance | None:
+        """The first row of a currency, if the account reports it."""
+        return next(
+            (row for row in self.snapshot.balance.balances if row.currency == currency),
+            None,
+        )
+
+
+def repair_issue_id(entry_id: str) -> str:
+    """The repair issue raised while the account cannot pay for calls."""
+    return f"account_unavailable_{entry_id}"
+
+
+def activity_signal(entry_id: str) -> str:
+    """The dispatcher signal the "Balance activity" entity listens to."""
+    return f"{DOMAIN}_{entry_id}_activity"
+
+
+def is_low(
+    primary: CurrencyBalance | None,
+    spend: Mapping[str, SpendFigures],
+    threshold: Decimal,
+    days: Decimal,
+) -> bool | None:
+    """Low when the funded currency is below the threshold or runs out too soon.
+
+    A limit of 0 is off. An unknown forecast (too little history) is not low; an
+    unknown balance with a limit set is unknown.
+    """
+    if threshold <= 0 and days <= 0:
+        return False
+    if primary is None or primary.total is None:
+        return None
+    figures = spend.get(primary.currency)
+    forecast = None if figures is None else figures.days_remaining
+    return (threshold > 0 and primary.total < threshold) or (
+        days > 0 and forecast is not None and forecast < days
+    )
+
+
+class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
+    """Fetches one snapshot per poll and keeps the balance history."""
 
     config_entry: DeepSeekConfigEntry
 
@@ -50,6 +123,8 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[Snapshot]):
         hass: HomeAssistant,
         config_entry: DeepSeekConfigEntry,
         client: DeepSeekClient,
+        history: BalanceHistory,
+        history_store: HistoryStore,
     ) -> None:
         """Poll at the interval chosen in the options, 30 s unless changed."""
         super().__init__(
@@ -65,16 +140,50 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[Snapshot]):
             always_update=False,
         )
         self.client = client
+        self.history = history
+        self.history_store = history_store
         self.api_status = ApiStatus.OK
         self._status_before_refresh = ApiStatus.OK
         self._failing_before_refresh = False
 
     @override
-    async def _async_update_data(self) -> Snapshot:
+    async def _async_update_data(self) -> DeepSeekData:
         self._status_before_refresh = self.api_status
         self._failing_before_refresh = not self.last_update_success
+        snapshot = await self._async_fetch()
+        self.api_status = (
+            ApiStatus.ACCOUNT_UNAVAILABLE
+            if snapshot.balance.is_available is False
+            else ApiStatus.OK
+        )
+        now = dt_util.utcnow()
+        changes = self.history.record(now, snapshot.balance)
+        self.history_store.async_schedule_save(self.history)
+        spend = self.history.figures(now, dt_util.start_of_local_day())
+        options = self.config_entry.options
+        data = DeepSeekData(
+            snapshot=snapshot,
+            spend=spend,
+            low_balance=is_low(
+                snapshot.balance.primary,
+                spend,
+                Decimal(str(options.get(CONF_LOW_BALANCE_THRESHOLD, 0))),
+                Decimal(str(options.get(CONF_LOW_BALANCE_DAYS, 0))),
+            ),
+        )
+        for change in changes:
+            self._announce(
+                ActivityType(change.kind),
+                {"amount": float(change.amount), "currency": change.currency},
+            )
+        self._announce_transitions(data)
+        self._update_repair_issue(is_available=snapshot.balance.is_available)
+        return data
+
+    async def _async_fetch(self) -> Snapshot:
+        """One snapshot, with the client's errors turned into Home Assistant's."""
         try:
-            snapshot = await self.client.snapshot()
+            return await self.client.snapshot()
         except DeepSeekAuthError as err:
             self.api_status = ApiStatus.AUTH_FAILED
             raise ConfigEntryAuthFailed(
@@ -99,12 +208,73 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[Snapshot]):
                 translation_key=self.api_status.value,
                 translation_placeholders={"error": str(err)},
             ) from err
-        self.api_status = (
-            ApiStatus.ACCOUNT_UNAVAILABLE
-            if snapshot.balance.is_available is False
-            else ApiStatus.OK
+
+    def _announce_transitions(self, data: DeepSeekData) -> None:
+        """Fire low_balance and account_unavailable when they begin.
+
+        The first poll after start-up only sets the baseline: a restart while the
+        balance is low is no news.
+        """
+        # The base class leaves data None until the first successful refresh.
+        previous = cast("DeepSeekData | None", self.data)
+        if previous is None:
+            return
+        primary = data.snapshot.balance.primary
+        if (
+            data.low_balance
+            and previous.low_balance is False
+            and primary is not None
+            and primary.total is not None
+        ):
+            figures = data.spend.get(primary.currency)
+            self._announce(
+                ActivityType.LOW_BALANCE,
+                {
+                    "amount": float(primary.total),
+                    "currency": primary.currency,
+                    "days_remaining": (
+                        float(figures.days_remaining)
+                        if figures and figures.days_remaining is not None
+                        else None
+                    ),
+                },
+            )
+        if (
+            data.snapshot.balance.is_available is False
+            and previous.snapshot.balance.is_available is True
+        ):
+            self._announce(ActivityType.ACCOUNT_UNAVAILABLE, {})
+
+    def _announce(self, activity: ActivityType, attributes: dict[str, Any]) -> None:
+        async_dispatcher_send(
+            self.hass,
+            activity_signal(self.config_entry.entry_id),
+            activity,
+            attributes,
         )
-        return snapshot
+
+    def _update_repair_issue(self, *, is_available: bool | None) -> None:
+        """Raise the top-up repair while unavailable, withdraw it when available."""
+        if is_available is None:
+            return
+        if is_available:
+            ir.async_delete_issue(
+                self.hass, DOMAIN, repair_issue_id(self.config_entry.entry_id)
+            )
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            repair_issue_id(self.config_entry.entry_id),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            learn_more_url=TOP_UP_URL,
+            translation_key="account_unavailable",
+            translation_placeholders={
+                "title": self.config_entry.title,
+                "url": TOP_UP_URL,
+            },
+        )
 
     def _retry_delay(self, retry_after: float | None) -> float | None:
         """Wait at least as long as DeepSeek asks, never less than one interval.

@@ -1,7 +1,7 @@
 """Diagnostics: what the last polls saw, without the API key."""
 
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the entry, the last snapshot and how the last polls went."""
     coordinator = entry.runtime_data
-    snapshot = coordinator.data
+    data = coordinator.data
     last_success = coordinator.last_update_success_time
     return {
         "config_entry": async_redact_data(entry.as_dict(), TO_REDACT),
@@ -32,7 +32,15 @@ async def async_get_config_entry_diagnostics(
         "last_update_success": coordinator.last_update_success,
         "last_success_time": last_success.isoformat() if last_success else None,
         "last_error": _describe(coordinator.last_exception),
-        "snapshot": _json_safe(asdict(snapshot)),
+        "snapshot": _json_safe(asdict(data.snapshot)),
+        "spend": _json_safe(
+            {currency: asdict(figures) for currency, figures in data.spend.items()}
+        ),
+        "low_balance": data.low_balance,
+        "history_samples": {
+            currency: len(history.samples)
+            for currency, history in coordinator.history.currencies.items()
+        },
     }
 
 
@@ -51,6 +59,8 @@ def _json_safe(value: Any) -> Any:
             return str(value)
         case timedelta():
             return value.total_seconds()
+        case datetime():
+            return value.isoformat()
         case dict():
             return {key: _json_safe(item) for key, item in value.items()}
         case list() | tuple():

@@ -2,9 +2,9 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import override
+from typing import Any, override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -17,18 +17,30 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import CurrencyBalance, RateLimit, RateLimits
-from .coordinator import ApiStatus, DeepSeekConfigEntry, DeepSeekCoordinator
+from .coordinator import (
+    ApiStatus,
+    DeepSeekConfigEntry,
+    DeepSeekCoordinator,
+    DeepSeekData,
+)
 from .entity import DeepSeekEntity
+from .history import SpendFigures
 
 # The coordinator fetches for every entity at once.
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeepSeekBalanceSensorDescription(SensorEntityDescription):
-    """A part of one currency's balance."""
+class DeepSeekCurrencySensorDescription(SensorEntityDescription):
+    """A figure of one currency; the currency fills in the name and the unit."""
 
-    value_fn: Callable[[CurrencyBalance], Decimal | None]
+    value_fn: Callable[[DeepSeekData, str], Decimal | None]
+    unit_fn: Callable[[str], str] = lambda currency: currency
+    last_reset_fn: Callable[[DeepSeekData, str], datetime | None] = (
+        lambda _data, _currency: None
+    )
+    # Balances are unavailable when unreadable; a forecast is just not known yet.
+    unavailable_without_value: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,20 +50,67 @@ class DeepSeekRateLimitSensorDescription(SensorEntityDescription):
     value_fn: Callable[[RateLimits], float | None]
 
 
-BALANCE_SENSORS: tuple[DeepSeekBalanceSensorDescription, ...] = tuple(
-    DeepSeekBalanceSensorDescription(
-        key=key,
-        translation_key=key,
+def _balance(
+    pick: Callable[[CurrencyBalance], Decimal | None],
+) -> Callable[[DeepSeekData, str], Decimal | None]:
+    def value(data: DeepSeekData, currency: str) -> Decimal | None:
+        row = data.balance_of(currency)
+        return None if row is None else pick(row)
+
+    return value
+
+
+def _spend(pick: Callable[[SpendFigures], Any]) -> Callable[[DeepSeekData, str], Any]:
+    def value(data: DeepSeekData, currency: str) -> Any:
+        figures = data.spend.get(currency)
+        return None if figures is None else pick(figures)
+
+    return value
+
+
+CURRENCY_SENSORS: tuple[DeepSeekCurrencySensorDescription, ...] = (
+    *(
+        DeepSeekCurrencySensorDescription(
+            key=key,
+            translation_key=key,
+            device_class=SensorDeviceClass.MONETARY,
+            state_class=SensorStateClass.TOTAL,
+            suggested_display_precision=2,
+            unavailable_without_value=True,
+            value_fn=_balance(pick),
+        )
+        for key, pick in (
+            ("total_balance", lambda row: row.total),
+            ("granted_balance", lambda row: row.granted),
+            ("topped_up_balance", lambda row: row.topped_up),
+        )
+    ),
+    DeepSeekCurrencySensorDescription(
+        key="spend_today",
+        translation_key="spend_today",
         device_class=SensorDeviceClass.MONETARY,
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
-        value_fn=value_fn,
-    )
-    for key, value_fn in (
-        ("total_balance", lambda row: row.total),
-        ("granted_balance", lambda row: row.granted),
-        ("topped_up_balance", lambda row: row.topped_up),
-    )
+        value_fn=_spend(lambda figures: figures.today),
+        last_reset_fn=_spend(lambda figures: figures.day_start),
+    ),
+    DeepSeekCurrencySensorDescription(
+        key="average_daily_spend",
+        translation_key="average_daily_spend",
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        unit_fn=lambda currency: f"{currency}/d",
+        value_fn=_spend(lambda figures: figures.daily_average),
+    ),
+    DeepSeekCurrencySensorDescription(
+        key="days_remaining",
+        translation_key="days_remaining",
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        unit_fn=lambda _currency: UnitOfTime.DAYS,
+        value_fn=_spend(lambda figures: figures.days_remaining),
+    ),
 )
 
 
@@ -116,15 +175,15 @@ async def async_setup_entry(
         new = [
             currency
             for currency in dict.fromkeys(
-                row.currency for row in coordinator.data.balance.balances
+                row.currency for row in coordinator.data.snapshot.balance.balances
             )
             if currency not in known_currencies
         ]
         known_currencies.update(new)
         async_add_entities(
-            DeepSeekBalanceSensor(coordinator, description, currency)
+            DeepSeekCurrencySensor(coordinator, description, currency)
             for currency in new
-            for description in BALANCE_SENSORS
+            for description in CURRENCY_SENSORS
         )
 
     add_new_currencies()
@@ -140,46 +199,50 @@ async def async_setup_entry(
     )
 
 
-class DeepSeekBalanceSensor(DeepSeekEntity, SensorEntity):
-    """One part of one currency's balance, in that currency."""
+class DeepSeekCurrencySensor(DeepSeekEntity, SensorEntity):
+    """One figure of one currency, named after it: "Total balance (CNY)"."""
 
-    entity_description: DeepSeekBalanceSensorDescription
+    entity_description: DeepSeekCurrencySensorDescription
 
     def __init__(
         self,
         coordinator: DeepSeekCoordinator,
-        description: DeepSeekBalanceSensorDescription,
+        description: DeepSeekCurrencySensorDescription,
         currency: str,
     ) -> None:
-        """Name the sensor after its currency, e.g. "Total balance (CNY)"."""
+        """Bind the description to a currency."""
         super().__init__(
             coordinator, description, f"{currency.lower()}_{description.key}"
         )
         self.currency = currency
-        self._attr_native_unit_of_measurement = currency
+        self._attr_native_unit_of_measurement = description.unit_fn(currency)
         self._attr_translation_placeholders = {"currency": currency}
-
-    def _amount(self) -> Decimal | None:
-        row = next(
-            (
-                row
-                for row in self.coordinator.data.balance.balances
-                if row.currency == self.currency
-            ),
-            None,
-        )
-        return None if row is None else self.entity_description.value_fn(row)
 
     @property
     @override
     def available(self) -> bool:
-        """Unavailable when the currency is gone or its amount was unreadable."""
-        return super().available and self._amount() is not None
+        """Unavailable when the currency is gone or a balance was unreadable."""
+        data = self.coordinator.data
+        return (
+            super().available
+            and data.balance_of(self.currency) is not None
+            and not (
+                self.entity_description.unavailable_without_value
+                and self.native_value is None
+            )
+        )
 
     @property
     @override
     def native_value(self) -> Decimal | None:
-        return self._amount()
+        return self.entity_description.value_fn(self.coordinator.data, self.currency)
+
+    @property
+    @override
+    def last_reset(self) -> datetime | None:
+        return self.entity_description.last_reset_fn(
+            self.coordinator.data, self.currency
+        )
 
 
 class DeepSeekRateLimitSensor(DeepSeekEntity, SensorEntity):
@@ -190,7 +253,7 @@ class DeepSeekRateLimitSensor(DeepSeekEntity, SensorEntity):
     @property
     @override
     def native_value(self) -> float | None:
-        rate_limits = self.coordinator.data.rate_limits
+        rate_limits = self.coordinator.data.snapshot.rate_limits
         return (
             None
             if rate_limits is None

@@ -1,0 +1,282 @@
+"""Spend, top-ups and grants, worked out from the balance series alone.
+
+DeepSeek reports balances, never spending. Each currency keeps a series of samples
+carrying a running total of what was spent, so the spend between any two moments is
+one subtraction. The series is thinned as it ages, which bounds its size.
+"""
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final
+
+from .api import Balance, CurrencyBalance
+
+# Thinning: every change for 2 h, the last sample of each 5 minutes to 48 h, of each
+# hour to 8 days, then only the newest older sample, as the anchor of the window.
+# 5-minute buckets start at every local midnight of every time zone in use.
+KEEP_ALL: Final = timedelta(hours=2)
+FINE_BUCKET: Final = timedelta(minutes=5)
+KEEP_FINE: Final = timedelta(hours=48)
+COARSE_BUCKET: Final = timedelta(hours=1)
+KEEP_COARSE: Final = timedelta(days=8)
+
+AVERAGE_WINDOW: Final = timedelta(days=7)
+MIN_AVERAGE_SPAN: Final = timedelta(hours=6)
+CENT: Final = Decimal("0.01")
+TENTH: Final = Decimal("0.1")
+
+
+class ChangeKind(StrEnum):
+    """What a rise of the balance was."""
+
+    TOP_UP = "top_up"
+    GRANT = "grant"
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceChange:
+    """Money that arrived between two polls."""
+
+    kind: ChangeKind
+    currency: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """The balance at one moment, and everything spent from the first sample on."""
+
+    at: int  # Unix seconds
+    spent: Decimal
+    total: Decimal
+    granted: Decimal | None
+    topped_up: Decimal | None
+
+    def as_list(self) -> list[Any]:
+        """Compact form for the store: amounts as exact strings."""
+        return [self.at, str(self.spent), *map(_text, self.row)]
+
+    @classmethod
+    def from_list(cls, item: list[Any]) -> Sample:
+        """Inverse of ``as_list``."""
+        at, spent, total, granted, topped_up = item
+        return cls(
+            at=at,
+            spent=Decimal(spent),
+            total=Decimal(total),
+            granted=_decimal(granted),
+            topped_up=_decimal(topped_up),
+        )
+
+    @property
+    def row(self) -> tuple[Decimal, Decimal | None, Decimal | None]:
+        """The three amounts DeepSeek reported."""
+        return (self.total, self.granted, self.topped_up)
+
+
+@dataclass(frozen=True, slots=True)
+class SpendFigures:
+    """What the history says about one currency at one moment."""
+
+    today: Decimal
+    day_start: datetime
+    daily_average: Decimal | None
+    days_remaining: Decimal | None
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _timestamp(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _parts(
+    granted: Decimal | None, topped_up: Decimal | None
+) -> tuple[Decimal, Decimal] | None:
+    return None if granted is None or topped_up is None else (granted, topped_up)
+
+
+def _compare(
+    before: Sample, after: CurrencyBalance, total: Decimal
+) -> tuple[Decimal, list[BalanceChange]]:
+    """Spend and arrivals between two readings of one currency.
+
+    With both parts known, a fall of either part is spend and a rise is a grant
+    or a top-up, so a top-up and some spend in one interval are both seen. With a
+    part unreadable only the totals are compared, and a rise cannot be named.
+    """
+    old_parts = _parts(before.granted, before.topped_up)
+    new_parts = _parts(after.granted, after.topped_up)
+    if old_parts is None or new_parts is None:
+        return max(before.total - total, Decimal(0)), []
+    spent = Decimal(0)
+    changes = []
+    for kind, old, new in zip(
+        (ChangeKind.GRANT, ChangeKind.TOP_UP), old_parts, new_parts, strict=True
+    ):
+        if new < old:
+            spent += old - new
+        elif new > old:
+            changes.append(BalanceChange(kind, after.currency, new - old))
+    return spent, changes
+
+
+class CurrencyHistory:
+    """The thinned sample series of one currency."""
+
+    def __init__(self, samples: list[Sample], since: int) -> None:
+        """Start from stored samples; ``since`` is when the series began."""
+        self.samples = samples
+        self.since = since
+        self.revision = 0  # counts added samples, so the store writes only news
+        self._thinned_bucket = 0
+
+    def record(self, at: int, row: CurrencyBalance) -> list[BalanceChange]:
+        """Add a reading; return the money that arrived since the last one."""
+        if (total := row.total) is None:
+            return []  # unreadable: wait for the next good reading
+        if not self.samples:
+            self.samples.append(
+                Sample(at, Decimal(0), total, row.granted, row.topped_up)
+            )
+            self.since = at
+            self.revision += 1
+            return []
+        last = self.samples[-1]
+        spent, changes = _compare(last, row, total)
+        if (total, row.granted, row.topped_up) != last.row:
+            self.samples.append(
+                Sample(at, last.spent + spent, total, row.granted, row.topped_up)
+            )
+            self.revision += 1
+        self._thin(at)
+        return changes
+
+    def spent_before(self, at: int) -> Decimal:
+        """Everything spent before ``at``: a reading at ``at`` counts after it.
+
+        Thinning keeps the last sample of each bucket, and buckets start on the
+        boundaries asked for here, so thinned and full series give one answer.
+        """
+        index = bisect_left(self.samples, at, key=lambda sample: sample.at)
+        return self.samples[max(index - 1, 0)].spent
+
+    def figures(self, now: datetime, day_start: datetime) -> SpendFigures:
+        """Spend today, the average daily spend and the days the balance lasts."""
+        last = self.samples[-1]
+        today = last.spent - self.spent_before(_timestamp(day_start))
+        window_start = max(_timestamp(now - AVERAGE_WINDOW), self.since)
+        span = timedelta(seconds=_timestamp(now) - window_start)
+        if span < MIN_AVERAGE_SPAN:
+            return SpendFigures(today, day_start, None, None)
+        days = Decimal(span.total_seconds()) / Decimal(86400)
+        average = (last.spent - self.spent_before(window_start)) / days
+        remaining = None
+        if average > 0:
+            remaining = max(last.total, Decimal(0)) / average
+        return SpendFigures(
+            today=today,
+            day_start=day_start,
+            daily_average=average.quantize(CENT),
+            days_remaining=None if remaining is None else remaining.quantize(TENTH),
+        )
+
+    def _thin(self, at: int) -> None:
+        """Drop what the retention tiers no longer need, once per 5 minutes."""
+        bucket = at // int(FINE_BUCKET.total_seconds())
+        if bucket == self._thinned_bucket:
+            return
+        self._thinned_bucket = bucket
+        samples = self.samples
+        kept = []
+        for index, sample in enumerate(samples):
+            following = samples[index + 1] if index + 1 < len(samples) else None
+            if following is None or _keep(sample, following, at):
+                kept.append(sample)
+        self.samples = kept
+
+
+def _keep(sample: Sample, following: Sample, now: int) -> bool:
+    """Whether a sample that is not the newest survives thinning."""
+    age = timedelta(seconds=now - sample.at)
+    if age <= KEEP_ALL:
+        return True
+    if age > KEEP_COARSE:
+        # The newest sample beyond the tiers anchors the start of the window.
+        return timedelta(seconds=now - following.at) <= KEEP_COARSE
+    size = int((FINE_BUCKET if age <= KEEP_FINE else COARSE_BUCKET).total_seconds())
+    return sample.at // size != following.at // size  # the last of its bucket
+
+
+class BalanceHistory:
+    """The histories of every currency an account has reported."""
+
+    def __init__(self, currencies: dict[str, CurrencyHistory] | None = None) -> None:
+        """Start empty, or from ``from_dict``."""
+        self.currencies = currencies or {}
+
+    def record(self, when: datetime, balance: Balance) -> list[BalanceChange]:
+        """Add one poll's balances; return the money that arrived."""
+        at = _timestamp(when)
+        changes: list[BalanceChange] = []
+        for row in _first_row_per_currency(balance.balances):
+            history = self.currencies.setdefault(row.currency, CurrencyHistory([], at))
+            changes += history.record(at, row)
+        return changes
+
+    @property
+    def revision(self) -> int:
+        """Grows whenever a sample is added to any currency."""
+        return sum(history.revision for history in self.currencies.values())
+
+    def figures(self, now: datetime, day_start: datetime) -> dict[str, SpendFigures]:
+        """Spend figures of every currency with at least one sample."""
+        return {
+            currency: history.figures(now, day_start)
+            for currency, history in self.currencies.items()
+            if history.samples
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """What the store keeps."""
+        return {
+            "currencies": {
+                currency: {
+                    "since": history.since,
+                    "samples": [sample.as_list() for sample in history.samples],
+                }
+                for currency, history in self.currencies.items()
+            }
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BalanceHistory:
+        """Inverse of ``as_dict``."""
+        return cls(
+            {
+                currency: CurrencyHistory(
+                    [Sample.from_list(item) for item in stored["samples"]],
+                    stored["since"],
+                )
+                for currency, stored in data["currencies"].items()
+            }
+        )
+
+
+def _first_row_per_currency(
+    rows: Iterable[CurrencyBalance],
+) -> list[CurrencyBalance]:
+    seen: dict[str, CurrencyBalance] = {}
+    for row in rows:
+        seen.setdefault(row.currency, row)
+    return list(seen.values())

@@ -1,0 +1,70 @@
+"""The low-balance blueprint is valid and notifies with the figures."""
+
+from pathlib import Path
+from typing import Any
+
+from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
+from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
+from homeassistant.components.blueprint import models
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml_dict
+
+BLUEPRINT = (
+    Path(__file__).parent.parent
+    / "blueprints/automation/deepseek_balance/low_balance_notify.yaml"
+)
+INPUTS = {
+    "low_balance": "binary_sensor.deepseek_1a2b_low_balance",
+    "balance": "sensor.deepseek_1a2b_total_balance_cny",
+    "days_remaining": "sensor.deepseek_1a2b_days_remaining_cny",
+    "notify_action": "notify.phone",
+}
+
+
+def install_blueprint(config_dir: str) -> None:
+    """Copy the blueprint where Home Assistant looks for it, as a user would."""
+    target = Path(config_dir) / "blueprints/automation/deepseek_balance"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / BLUEPRINT.name).write_text(BLUEPRINT.read_text())
+
+
+def test_blueprint_is_valid() -> None:
+    blueprint = models.Blueprint(
+        load_yaml_dict(BLUEPRINT),
+        expected_domain=AUTOMATION_DOMAIN,
+        schema=AUTOMATION_BLUEPRINT_SCHEMA,
+    )
+
+    assert set(blueprint.inputs) == set(INPUTS)
+
+
+async def test_blueprint_notifies_with_balance_and_days(hass: HomeAssistant) -> None:
+    calls: list[ServiceCall] = []
+
+    async def record(call: ServiceCall) -> None:
+        calls.append(call)
+
+    hass.services.async_register("notify", "phone", record)
+    hass.states.async_set(INPUTS["low_balance"], "off")
+    hass.states.async_set(INPUTS["balance"], "18.40", {"unit_of_measurement": "CNY"})
+    hass.states.async_set(INPUTS["days_remaining"], "3.06")
+    await hass.async_add_executor_job(install_blueprint, hass.config.path())
+    config: dict[str, Any] = {
+        AUTOMATION_DOMAIN: {
+            "use_blueprint": {
+                "path": f"deepseek_balance/{BLUEPRINT.name}",
+                "input": INPUTS,
+            }
+        }
+    }
+    assert await async_setup_component(hass, AUTOMATION_DOMAIN, config)
+
+    hass.states.async_set(INPUTS["low_balance"], "on")
+    await hass.async_block_till_done()
+
+    assert len(calls) == 1
+    assert calls[0].data == {
+        "title": "DeepSeek balance is low",
+        "message": "18.40 CNY left, about 3.1 days at the current pace.",
+    }

@@ -1,0 +1,194 @@
+"""Spend, arrivals and the forecast, from balance series alone."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from homeassistant.helpers.json import json_bytes
+
+from custom_components.deepseek_balance.api import Balance, CurrencyBalance
+from custom_components.deepseek_balance.history import (
+    BalanceChange,
+    BalanceHistory,
+    ChangeKind,
+    SpendFigures,
+)
+
+START = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def balance(granted: str, topped_up: str, currency: str = "CNY") -> Balance:
+    g, t = Decimal(granted), Decimal(topped_up)
+    return Balance(
+        is_available=True, balances=(CurrencyBalance(currency, g + t, g, t),)
+    )
+
+
+def figures_at(history: BalanceHistory, now: datetime) -> SpendFigures:
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return history.figures(now, day_start)["CNY"]
+
+
+def test_worked_example_steady_spend() -> None:
+    """0.25 CNY an hour for 30 hours from 110 CNY (10 granted, 100 paid)."""
+    history = BalanceHistory()
+    granted, topped_up = Decimal(10), Decimal(100)
+    for hour in range(31):
+        history.record(START + timedelta(hours=hour), balance(granted, topped_up))
+        spend = Decimal("0.25")
+        taken = min(spend, granted)
+        granted, topped_up = granted - taken, topped_up - (spend - taken)
+
+    figures = figures_at(history, START + timedelta(hours=30))
+
+    # 30 h of history: 7.50 spent. The readings from 00:00 to 06:00 of day two
+    # (seven of them; the one at midnight counts for the day it starts) saw 1.75.
+    assert figures.today == Decimal("1.75")
+    assert figures.daily_average == Decimal("6.00")
+    # 102.50 left at 6.00 a day.
+    assert figures.days_remaining == Decimal("17.1")
+
+
+def test_too_little_history_gives_no_forecast() -> None:
+    history = BalanceHistory()
+    history.record(START, balance("10", "100"))
+    history.record(START + timedelta(hours=5), balance("9", "100"))
+
+    figures = figures_at(history, START + timedelta(hours=5, minutes=59))
+
+    assert figures.today == Decimal(1)
+    assert figures.daily_average is None
+    assert figures.days_remaining is None
+
+
+def test_no_spend_gives_no_days_remaining() -> None:
+    history = BalanceHistory()
+    history.record(START, balance("10", "100"))
+
+    figures = figures_at(history, START + timedelta(hours=7))
+
+    assert figures.daily_average == Decimal("0.00")
+    assert figures.days_remaining is None
+
+
+def test_top_up_with_spend_in_one_interval_is_both() -> None:
+    history = BalanceHistory()
+    history.record(START, balance("10", "100"))
+
+    changes = history.record(START + timedelta(hours=1), balance("9", "150"))
+
+    assert changes == [BalanceChange(ChangeKind.TOP_UP, "CNY", Decimal(50))]
+    assert figures_at(history, START + timedelta(hours=1)).today == Decimal(1)
+
+
+def test_grant_is_told_from_a_top_up() -> None:
+    history = BalanceHistory()
+    history.record(START, balance("10", "100"))
+
+    changes = history.record(START + timedelta(hours=1), balance("15", "100"))
+
+    assert changes == [BalanceChange(ChangeKind.GRANT, "CNY", Decimal(5))]
+    assert figures_at(history, START + timedelta(hours=1)).today == 0
+
+
+def test_rise_with_unreadable_parts_is_not_negative_spend() -> None:
+    history = BalanceHistory()
+    unreadable = Balance(
+        is_available=True, balances=(CurrencyBalance("CNY", Decimal(100), None, None),)
+    )
+    history.record(START, unreadable)
+    risen = Balance(
+        is_available=True, balances=(CurrencyBalance("CNY", Decimal(120), None, None),)
+    )
+    fallen = Balance(
+        is_available=True, balances=(CurrencyBalance("CNY", Decimal(117), None, None),)
+    )
+
+    assert history.record(START + timedelta(hours=1), risen) == []
+    history.record(START + timedelta(hours=2), fallen)
+
+    assert figures_at(history, START + timedelta(hours=2)).today == Decimal(3)
+
+
+def test_unreadable_total_is_skipped_not_counted() -> None:
+    history = BalanceHistory()
+    history.record(START, balance("10", "100"))
+    broken = Balance(
+        is_available=True, balances=(CurrencyBalance("CNY", None, None, None),)
+    )
+
+    history.record(START + timedelta(hours=1), broken)
+    history.record(START + timedelta(hours=2), balance("10", "99"))
+
+    assert figures_at(history, START + timedelta(hours=2)).today == Decimal(1)
+
+
+def test_gap_counts_the_spend_once_when_it_is_seen() -> None:
+    """Home Assistant was off for two days: the drop lands when it is observed."""
+    history = BalanceHistory()
+    history.record(START, balance("10", "100"))
+    back = START + timedelta(days=2, hours=12)
+
+    history.record(back, balance("0", "90"))
+
+    figures = figures_at(history, back)
+    assert figures.today == Decimal(20)
+    assert figures.daily_average == Decimal("8.00")  # 20 over 2.5 days
+
+
+def test_each_currency_has_its_own_series() -> None:
+    history = BalanceHistory()
+    both = Balance(
+        is_available=True,
+        balances=(
+            CurrencyBalance("USD", Decimal(0), Decimal(0), Decimal(0)),
+            CurrencyBalance("CNY", Decimal(110), Decimal(10), Decimal(100)),
+        ),
+    )
+    history.record(START, both)
+
+    assert set(history.figures(START, START)) == {"USD", "CNY"}
+
+
+def test_round_trip_through_the_store_format() -> None:
+    history = BalanceHistory()
+    for hour in range(10):
+        history.record(START + timedelta(hours=hour), balance("0", str(100 - hour)))
+    now = START + timedelta(hours=10)
+
+    restored = BalanceHistory.from_dict(history.as_dict())
+
+    assert restored.figures(now, START) == history.figures(now, START)
+    assert restored.currencies["CNY"].since == history.currencies["CNY"].since
+
+
+def test_thirty_days_of_thirty_second_polls_stay_small_and_right() -> None:
+    """A busy account: the balance changes at every poll for 30 days."""
+    history = BalanceHistory()
+    polls = (30 * 24 + 12) * 120  # to noon of day 31
+    topped_up = Decimal(100000)
+    for poll in range(polls + 1):
+        history.record(START + timedelta(seconds=30 * poll), balance("0", topped_up))
+        topped_up -= Decimal("0.01")
+    now = START + timedelta(seconds=30 * polls)
+
+    size = len(json_bytes(history.as_dict()))
+    figures = figures_at(history, now)
+
+    assert size < 100_000, size
+    assert len(history.currencies["CNY"].samples) < 1_500
+    # 0.01 every 30 s is 28.80 a day, exactly what the thinned series says.
+    assert figures.daily_average == Decimal("28.80")
+    # 1,441 readings from 00:00:00 to 12:00:00, the one at midnight included.
+    assert figures.today == Decimal("14.41")
+
+
+def test_revision_counts_only_new_samples() -> None:
+    history = BalanceHistory()
+    history.record(START, balance("10", "100"))
+    first = history.revision
+
+    history.record(START + timedelta(minutes=1), balance("10", "100"))
+    assert history.revision == first
+
+    history.record(START + timedelta(minutes=2), balance("10", "99"))
+    assert history.revision == first + 1

@@ -1,0 +1,293 @@
+"""Spend, forecast, low balance, activity events and the repair, in Home Assistant."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_API_KEY, CONF_SCAN_INTERVAL, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.deepseek_balance.api import CurrencyBalance
+from custom_components.deepseek_balance.const import (
+    CONF_BASE_URL,
+    CONF_LOW_BALANCE_DAYS,
+    CONF_LOW_BALANCE_THRESHOLD,
+    DOMAIN,
+)
+from custom_components.deepseek_balance.coordinator import is_low
+from custom_components.deepseek_balance.history import SpendFigures
+
+from .conftest import ENTRY_ID, ENTRY_TITLE, advance
+from .deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator
+
+HOUR = 3600
+SPEND_TODAY = "sensor.deepseek_0000_spend_today_cny"
+AVERAGE = "sensor.deepseek_0000_average_daily_spend_cny"
+DAYS_REMAINING = "sensor.deepseek_0000_days_remaining_cny"
+LOW_BALANCE = "binary_sensor.deepseek_0000_low_balance"
+ACTIVITY = "event.deepseek_0000_balance_activity"
+REPAIR = ("deepseek_balance", f"account_unavailable_{ENTRY_ID}")
+
+
+def state(hass: HomeAssistant, entity_id: str) -> Any:
+    current = hass.states.get(entity_id)
+    assert current is not None, entity_id
+    return current
+
+
+async def start(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    **options: float,
+) -> MockConfigEntry:
+    """Polling hourly from 2026-11-20 00:00 UTC, in a UTC Home Assistant."""
+    await hass.config.async_set_time_zone("UTC")
+    freezer.move_to("2026-11-20 00:00:00+00:00")
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=ENTRY_TITLE,
+        entry_id=ENTRY_ID,
+        data={CONF_API_KEY: DEFAULT_API_KEY, CONF_BASE_URL: simulator.url},
+        options={CONF_SCAN_INTERVAL: HOUR, **options},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def spend_hourly(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    hours: int,
+    per_hour: str = "0.25",
+) -> None:
+    for _ in range(hours):
+        simulator.state.spend("CNY", Decimal(per_hour))
+        await advance(hass, freezer, HOUR)
+
+
+async def test_steady_spend_gives_average_and_days_remaining(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: DeepSeekSimulator
+) -> None:
+    await start(hass, freezer, simulator)
+    await spend_hourly(hass, freezer, simulator, 5)
+    assert state(hass, AVERAGE).state == STATE_UNKNOWN  # under 6 h of history
+    assert state(hass, DAYS_REMAINING).state == STATE_UNKNOWN
+
+    await spend_hourly(hass, freezer, simulator, 25)  # now 06:00 on day two
+
+    assert state(hass, SPEND_TODAY).state == "1.75"
+    assert state(hass, AVERAGE).state == "6.00"
+    assert state(hass, AVERAGE).attributes["unit_of_measurement"] == "CNY/d"
+    assert state(hass, DAYS_REMAINING).state == "17.1"  # 102.50 / 6.00
+
+
+async def test_midnight_resets_spend_today(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: DeepSeekSimulator
+) -> None:
+    await start(hass, freezer, simulator)
+    await spend_hourly(hass, freezer, simulator, 23)
+    assert state(hass, SPEND_TODAY).state == "5.75"
+    assert state(hass, SPEND_TODAY).attributes["last_reset"] == (
+        "2026-11-20T00:00:00+00:00"
+    )
+
+    await advance(hass, freezer, HOUR)  # 00:00 on day two, nothing spent
+
+    assert state(hass, SPEND_TODAY).state == "0.00"
+    assert state(hass, SPEND_TODAY).attributes["last_reset"] == (
+        "2026-11-21T00:00:00+00:00"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arrival", "event_type", "amount"),
+    [("top_up", "top_up", 50.0), ("grant", "grant", 5.0)],
+)
+async def test_money_arriving_is_an_event_never_negative_spend(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    arrival: str,
+    event_type: str,
+    amount: float,
+) -> None:
+    await start(hass, freezer, simulator)
+    await spend_hourly(hass, freezer, simulator, 2)
+
+    getattr(simulator.state, arrival)("CNY", Decimal(amount))
+    await advance(hass, freezer, HOUR)
+
+    event = state(hass, ACTIVITY)
+    assert event.attributes["event_type"] == event_type
+    assert event.attributes["amount"] == amount
+    assert event.attributes["currency"] == "CNY"
+    assert state(hass, SPEND_TODAY).state == "0.50"
+
+
+async def test_history_survives_a_restart(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+) -> None:
+    entry = await start(hass, freezer, simulator)
+    await spend_hourly(hass, freezer, simulator, 8)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    stored = hass_storage[f"deepseek_balance.{ENTRY_ID}"]
+    assert stored["version"] == 1
+    assert len(stored["data"]["currencies"]["CNY"]["samples"]) == 9
+
+    simulator.state.spend("CNY", Decimal("0.25"))
+    await advance(hass, freezer, HOUR)  # Home Assistant was off for this hour
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert state(hass, SPEND_TODAY).state == "2.25"
+    assert state(hass, AVERAGE).state == "6.00"
+
+
+async def test_history_is_written_with_a_delay_not_every_poll(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+) -> None:
+    await start(hass, freezer, simulator, **{CONF_SCAN_INTERVAL: 30})
+    key = f"deepseek_balance.{ENTRY_ID}"
+    for _ in range(9):  # 4.5 minutes of 30-second polls, spending each time
+        simulator.state.spend("CNY", Decimal("0.01"))
+        await advance(hass, freezer, 30)
+    assert key not in hass_storage
+
+    await advance(hass, freezer, 31)  # the 300 s delay has passed
+
+    samples = hass_storage[key]["data"]["currencies"]["CNY"]["samples"]
+    assert len(samples) == 10  # the first reading and nine falls
+
+
+async def test_removing_the_entry_deletes_its_history(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+) -> None:
+    entry = await start(hass, freezer, simulator)
+    await spend_hourly(hass, freezer, simulator, 1)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert f"deepseek_balance.{ENTRY_ID}" in hass_storage
+
+    await hass.config_entries.async_remove(entry.entry_id)
+
+    assert f"deepseek_balance.{ENTRY_ID}" not in hass_storage
+
+
+async def test_low_balance_follows_the_threshold(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: DeepSeekSimulator
+) -> None:
+    await start(hass, freezer, simulator, **{CONF_LOW_BALANCE_THRESHOLD: 109})
+    assert state(hass, LOW_BALANCE).state == "off"  # 110.00
+
+    await spend_hourly(hass, freezer, simulator, 1, per_hour="1.50")
+
+    assert state(hass, LOW_BALANCE).state == "on"  # 108.50
+    event = state(hass, ACTIVITY)
+    assert event.attributes["event_type"] == "low_balance"
+    assert event.attributes["amount"] == 108.5
+    assert event.attributes["days_remaining"] is None
+
+    simulator.state.top_up("CNY", Decimal(10))
+    await advance(hass, freezer, HOUR)
+
+    assert state(hass, LOW_BALANCE).state == "off"
+
+
+async def test_low_balance_follows_the_days_remaining(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: DeepSeekSimulator
+) -> None:
+    await start(hass, freezer, simulator, **{CONF_LOW_BALANCE_DAYS: 7})
+    await spend_hourly(hass, freezer, simulator, 6, per_hour="0.25")
+    assert state(hass, DAYS_REMAINING).state == "18.1"  # 108.50 at 6.00 a day
+    assert state(hass, LOW_BALANCE).state == "off"
+
+    await spend_hourly(hass, freezer, simulator, 1, per_hour="13.00")  # 16.00/h
+
+    # 95.50 left after spending 14.50 in 7 h: 49.71 a day, 1.9 days.
+    assert state(hass, DAYS_REMAINING).state == "1.9"
+    assert state(hass, LOW_BALANCE).state == "on"
+
+
+async def test_low_balance_off_when_no_limit_is_set(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: DeepSeekSimulator
+) -> None:
+    await start(hass, freezer, simulator)
+    await spend_hourly(hass, freezer, simulator, 1, per_hour="109.99")
+
+    assert state(hass, LOW_BALANCE).state == "off"
+
+
+async def test_account_unavailable_raises_and_clears_the_repair(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    simulator: DeepSeekSimulator,
+) -> None:
+    await start(hass, freezer, simulator)
+    assert issue_registry.async_get_issue(*REPAIR) is None
+
+    simulator.state.is_available = False
+    await advance(hass, freezer, HOUR)
+
+    issue = issue_registry.async_get_issue(*REPAIR)
+    assert issue is not None
+    assert issue.translation_key == "account_unavailable"
+    assert issue.learn_more_url == "https://platform.deepseek.com/top_up"
+    assert issue.translation_placeholders == {
+        "title": ENTRY_TITLE,
+        "url": "https://platform.deepseek.com/top_up",
+    }
+    assert state(hass, ACTIVITY).attributes["event_type"] == "account_unavailable"
+
+    simulator.state.is_available = True
+    await advance(hass, freezer, HOUR)
+
+    assert issue_registry.async_get_issue(*REPAIR) is None
+
+
+CNY_LEFT = CurrencyBalance("CNY", Decimal(50), Decimal(0), Decimal(50))
+FORECAST = {
+    "CNY": SpendFigures(
+        Decimal(0), datetime(2026, 11, 20, tzinfo=UTC), Decimal(10), Decimal(5)
+    )
+}
+
+
+@pytest.mark.parametrize(
+    ("primary", "spend", "threshold", "days", "expected"),
+    [
+        (CNY_LEFT, FORECAST, 0, 0, False),
+        (CNY_LEFT, FORECAST, 60, 0, True),
+        (CNY_LEFT, FORECAST, 40, 0, False),
+        (CNY_LEFT, FORECAST, 0, 6, True),
+        (CNY_LEFT, FORECAST, 0, 4, False),
+        (CNY_LEFT, {}, 0, 6, False),  # no forecast yet: not low
+        (None, FORECAST, 60, 0, None),  # nothing funded: cannot tell
+        (CurrencyBalance("CNY", None, None, None), FORECAST, 60, 0, None),
+        (None, FORECAST, 0, 0, False),
+    ],
+)
+def test_is_low(
+    primary: CurrencyBalance | None,
+    spend: dict[str, SpendFigures],
+    threshold: int,
+    days: int,
+    expected: bool | None,
+) -> None:
+    assert is_low(primary, spend, Decimal(threshold), Decimal(days)) is expected
