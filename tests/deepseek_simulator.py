@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 import json
+import time
 from typing import Any
 
 from aiohttp import web
@@ -94,6 +95,10 @@ class SimulatorState:
     peers: set[tuple[str, int]] = field(default_factory=set)
     in_flight: int = 0
     max_in_flight: int = 0
+    # The demo's slowly falling balance: spent on each balance request, pro rata.
+    drain_per_hour: Decimal = Decimal(0)
+    _drained_at: float = field(default_factory=time.monotonic)
+    _drain_owed: Decimal = Decimal(0)
 
     @property
     def connections(self) -> int:
@@ -106,6 +111,16 @@ class SimulatorState:
         from_granted = min(amount, account.granted)
         account.granted -= from_granted
         account.topped_up -= amount - from_granted
+
+    def drain(self) -> None:
+        """Spend ``drain_per_hour`` CNY pro rata, in whole cents, since last time."""
+        now = time.monotonic()
+        self._drain_owed += self.drain_per_hour * Decimal(now - self._drained_at) / 3600
+        self._drained_at = now
+        cents = self._drain_owed.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        if cents and "CNY" in self.accounts:
+            self.spend("CNY", cents)
+            self._drain_owed -= cents
 
     def top_up(self, currency: str, amount: Decimal) -> None:
         """Add paid credit, opening the currency if the account had none."""
@@ -257,6 +272,7 @@ class _Routes:
         """``GET /user/balance``."""
         if refusal := await self._refusal(request):
             return refusal
+        self.state.drain()
         return web.json_response(self.state.balance_body())
 
     async def models(self, request: web.Request) -> web.Response:
@@ -334,7 +350,11 @@ async def run_simulator(
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    state = SimulatorState(api_key=args.api_key, latency=args.latency)
+    state = SimulatorState(
+        api_key=args.api_key,
+        latency=args.latency,
+        drain_per_hour=Decimal(args.drain_per_hour),
+    )
     async with run_simulator(state, host=args.host, port=args.port) as simulator:
         print(f"DeepSeek simulator on {simulator.url}", flush=True)  # noqa: T201
         await asyncio.Event().wait()
@@ -346,7 +366,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
-    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds")
+    parser.add_argument(
+        "--drain-per-hour", default="0", help="CNY spent per hour, for the demo"
+    )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(parser.parse_args()))
 

@@ -58,3 +58,24 @@ async def test_diagnostics_after_a_failure(
     }
     assert diagnostics["snapshot"]["balance"]["balances"][0]["total"] == "110.00"
     assert DEFAULT_API_KEY not in json.dumps(diagnostics)
+
+
+async def test_diagnostics_of_an_entry_that_is_not_loaded(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Asked for while the entry retries its setup: no traceback, no key."""
+    simulator.state.scenario = Scenario.SERVER_ERROR
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, mock_config_entry
+    )
+
+    assert diagnostics["state"] == "setup_retry"
+    assert diagnostics["config_entry"]["data"]["api_key"] == "**REDACTED**"
+    assert DEFAULT_API_KEY not in json.dumps(diagnostics)

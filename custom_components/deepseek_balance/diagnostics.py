@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 
@@ -18,11 +19,15 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: DeepSeekConfigEntry
 ) -> dict[str, Any]:
     """Return the entry, the last snapshot and how the last polls went."""
+    config_entry = async_redact_data(entry.as_dict(), TO_REDACT)
+    if entry.state is not ConfigEntryState.LOADED:
+        # Asked for while setting up, retrying or reloading: no poll to report.
+        return {"config_entry": config_entry, "state": entry.state.value}
     coordinator = entry.runtime_data
     data = coordinator.data
     last_success = coordinator.last_update_success_time
     return {
-        "config_entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        "config_entry": config_entry,
         "poll_interval_seconds": (
             coordinator.update_interval.total_seconds()
             if coordinator.update_interval

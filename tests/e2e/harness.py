@@ -1,0 +1,322 @@
+"""A real Home Assistant and the DeepSeek simulator, each in its own process.
+
+Home Assistant is driven only through its public HTTP and WebSocket APIs, as the
+frontend drives it. Used by the end-to-end tests and by ``scripts/develop``.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import contextlib
+import itertools
+import json
+import os
+from pathlib import Path
+import socket
+import subprocess
+import sys
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT_ID = "http://127.0.0.1/"  # Home Assistant accepts any http URL as client id
+DOMAIN = "deepseek_balance"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def write_config(config_dir: Path, *, http_port: int | None = None) -> None:
+    """A minimal configuration with the integration from the working tree.
+
+    Without ``http_port`` Home Assistant keeps its default, port 8123.
+    """
+    config_dir.mkdir(parents=True, exist_ok=True)
+    link = config_dir / "custom_components"
+    if not link.exists():
+        link.symlink_to(ROOT / "custom_components", target_is_directory=True)
+    http = (
+        f"http:\n  server_host: 127.0.0.1\n  server_port: {http_port}\n"
+        if http_port
+        else ""
+    )
+    (config_dir / "configuration.yaml").write_text(
+        "homeassistant:\n"
+        "  name: DeepSeek demo\n"
+        "  time_zone: Asia/Shanghai\n"
+        "  currency: CNY\n"
+        "  country: CN\n"
+        "  unit_system: metric\n"
+        "frontend:\n"
+        "config:\n"
+        "history:\n"
+        "logger:\n"
+        "  default: warning\n"
+        "  logs:\n"
+        "    custom_components.deepseek_balance: info\n" + http
+    )
+
+
+def start_simulator(
+    port: int, api_key: str, *, drain_per_hour: str = "0"
+) -> subprocess.Popen[bytes]:
+    """``python -m tests.deepseek_simulator`` on 127.0.0.1."""
+    return subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "tests.deepseek_simulator",
+            "--port",
+            str(port),
+            "--api-key",
+            api_key,
+            "--drain-per-hour",
+            drain_per_hour,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def start_hass(config_dir: Path) -> subprocess.Popen[bytes]:
+    """``hass -c config_dir`` from this virtual environment; output to hass.out."""
+    hass = Path(sys.executable).with_name("hass")
+    with (config_dir / "hass.out").open("ab") as out:
+        return subprocess.Popen(  # noqa: S603
+            [str(hass), "-c", str(config_dir)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Stop a process cleanly (SIGTERM, as Home Assistant expects), then for good."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+async def wait_for[T](
+    probe: Callable[[], Awaitable[T]], *, within: float, every: float = 0.25
+) -> T:
+    """Poll ``probe`` until it returns something truthy, for ``within`` seconds."""
+    async with asyncio.timeout(within):
+        while True:
+            with contextlib.suppress(aiohttp.ClientError):
+                if result := await probe():
+                    return result
+            await asyncio.sleep(every)
+
+
+class HomeAssistantApi:
+    """Home Assistant's HTTP and WebSocket APIs, as the frontend uses them."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+        """Talk to the instance at ``base_url``."""
+        self.session = session
+        self.base_url = base_url
+        self.tokens: dict[str, Any] = {}
+        self._ids = itertools.count(1)
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+
+    @property
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens['access_token']}"}
+
+    async def wait_until_up(self, within: float = 180) -> None:
+        """Until the frontend is served, onboarded or not."""
+
+        async def answering() -> bool:
+            async with self.session.get(f"{self.base_url}/manifest.json") as response:
+                return response.status == 200
+
+        await wait_for(answering, within=within, every=0.5)
+
+    async def is_onboarded(self) -> bool:
+        """Whether onboarding is finished (its endpoint is gone once it is)."""
+        async with self.session.get(f"{self.base_url}/api/onboarding") as response:
+            if response.status == 404:
+                return True
+            steps = await response.json()
+        return all(step["done"] for step in steps if step["step"] == "user")
+
+    async def onboard(self, name: str, username: str, password: str) -> None:
+        """Create the owner and finish every onboarding step, as the wizard does."""
+        user = await self._post_json(
+            "/api/onboarding/users",
+            {
+                "client_id": CLIENT_ID,
+                "name": name,
+                "username": username,
+                "password": password,
+                "language": "en",
+            },
+            auth=False,
+        )
+        await self._token(
+            {"grant_type": "authorization_code", "code": user["auth_code"]}
+        )
+        await self._post_json("/api/onboarding/core_config", {})
+        await self._post_json("/api/onboarding/analytics", {})
+        await self._post_json(
+            "/api/onboarding/integration",
+            {"client_id": CLIENT_ID, "redirect_uri": f"{CLIENT_ID}?auth_callback=1"},
+        )
+
+    async def refresh(self, refresh_token: str) -> None:
+        """A new access token from a stored refresh token."""
+        await self._token(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        )
+        self.tokens["refresh_token"] = refresh_token
+
+    async def _token(self, form: dict[str, str]) -> None:
+        async with self.session.post(
+            f"{self.base_url}/auth/token", data={**form, "client_id": CLIENT_ID}
+        ) as response:
+            response.raise_for_status()
+            self.tokens = {**self.tokens, **await response.json()}
+
+    async def _post_json(
+        self, path: str, body: dict[str, Any], *, auth: bool = True
+    ) -> Any:
+        async with self.session.post(
+            f"{self.base_url}{path}", json=body, headers=self._auth if auth else {}
+        ) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    async def get(self, path: str) -> Any:
+        """GET a REST endpoint."""
+        async with self.session.get(
+            f"{self.base_url}{path}", headers=self._auth
+        ) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    async def post(self, path: str, body: dict[str, Any]) -> Any:
+        """POST to a REST endpoint."""
+        return await self._post_json(path, body)
+
+    async def delete(self, path: str) -> Any:
+        """DELETE a REST resource."""
+        async with self.session.delete(
+            f"{self.base_url}{path}", headers=self._auth
+        ) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    async def ws(self, command: dict[str, Any]) -> Any:
+        """Send one WebSocket command and return its result."""
+        if self._ws is None or self._ws.closed:
+            self._ws = await self.session.ws_connect(f"{self.base_url}/api/websocket")
+            await self._ws.receive_json()
+            await self._ws.send_json(
+                {"type": "auth", "access_token": self.tokens["access_token"]}
+            )
+            if (await self._ws.receive_json())["type"] != "auth_ok":
+                raise RuntimeError("WebSocket authentication failed")
+        message_id = next(self._ids)
+        await self._ws.send_json({**command, "id": message_id})
+        while (reply := await self._ws.receive_json())["id"] != message_id:
+            pass
+        if not reply["success"]:
+            raise RuntimeError(f"{command['type']}: {reply['error']}")
+        return reply["result"]
+
+    async def close(self) -> None:
+        """Close the WebSocket, if one is open."""
+        if self._ws is not None:
+            await self._ws.close()
+
+    async def promote_http_config(self) -> None:
+        """Confirm the HTTP settings from YAML, so Home Assistant keeps them."""
+        with contextlib.suppress(RuntimeError):  # nothing pending: already stable
+            await self.ws({"type": "http/config/promote"})
+
+    async def states(self) -> dict[str, dict[str, Any]]:
+        """Every entity's state, by entity ID."""
+        return {state["entity_id"]: state for state in await self.get("/api/states")}
+
+    async def state(self, entity_id: str) -> str | None:
+        """One entity's state, or ``None`` if it does not exist."""
+        return (await self.states()).get(entity_id, {}).get("state")
+
+    async def start_flow(self, handler: str) -> dict[str, Any]:
+        """Open a config flow, as the "Add integration" dialog does."""
+        return await self.post("/api/config/config_entries/flow", {"handler": handler})
+
+    async def configure(self, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Submit a step of a config flow."""
+        return await self.post(f"/api/config/config_entries/flow/{flow_id}", data)
+
+    async def add_deepseek(self, api_key: str, base_url: str) -> dict[str, Any]:
+        """Add the integration through its config flow; return the flow's result."""
+        flow = await self.start_flow(DOMAIN)
+        return await self.configure(
+            flow["flow_id"], {"api_key": api_key, "advanced": {"base_url": base_url}}
+        )
+
+    async def entries(self) -> list[dict[str, Any]]:
+        """The integration's config entries."""
+        return [
+            entry
+            for entry in await self.get("/api/config/config_entries/entry")
+            if entry["domain"] == DOMAIN
+        ]
+
+    async def update_entity(self, entity_id: str) -> None:
+        """Ask for a poll now (Home Assistant debounces these for 10 s)."""
+        await self.post(
+            "/api/services/homeassistant/update_entity", {"entity_id": entity_id}
+        )
+
+    async def install_dashboard(
+        self, url_path: str, title: str, config: dict[str, Any]
+    ) -> None:
+        """Create (or overwrite) a storage-mode dashboard in the sidebar."""
+        dashboards = await self.ws({"type": "lovelace/dashboards/list"})
+        if not any(board["url_path"] == url_path for board in dashboards):
+            await self.ws(
+                {
+                    "type": "lovelace/dashboards/create",
+                    "url_path": url_path,
+                    "title": title,
+                    "icon": "mdi:wallet",
+                    "mode": "storage",
+                    "show_in_sidebar": True,
+                    "require_admin": False,
+                }
+            )
+        await self.ws(
+            {"type": "lovelace/config/save", "url_path": url_path, "config": config}
+        )
+
+
+class SimulatorControl:
+    """The simulator's control endpoint: scenario, key and account changes."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+        """Control the simulator at ``base_url``."""
+        self.session = session
+        self.base_url = base_url
+
+    async def set(self, **changes: Any) -> dict[str, Any]:
+        """Apply changes (see ``SimulatorState.apply``); return the counters."""
+        async with self.session.post(
+            f"{self.base_url}/_simulator/state", data=json.dumps(changes)
+        ) as response:
+            response.raise_for_status()
+            result: dict[str, Any] = await response.json()
+            return result
