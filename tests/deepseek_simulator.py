@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 import json
+import random
 import time
 from typing import Any
 
@@ -45,6 +46,33 @@ class Scenario(StrEnum):
     EMPTY_BALANCE_INFOS = "empty_balance_infos"
     SLOW = "slow"
     DROP_CONNECTION = "drop_connection"
+    RATE_LIMITED_WITHOUT_RETRY_AFTER = "rate_limited_without_retry_after"
+    TRUNCATED_JSON = "truncated_json"
+
+
+# The seeded mix of the chaos mode, in parts per hundred of requests.
+CHAOS_MIX: dict[Scenario, int] = {
+    Scenario.NORMAL: 50,
+    Scenario.ACCOUNT_UNAVAILABLE: 6,
+    Scenario.SERVER_ERROR: 5,
+    Scenario.BAD_GATEWAY_HTML: 5,
+    Scenario.RATE_LIMITED: 5,
+    Scenario.RATE_LIMITED_WITHOUT_RETRY_AFTER: 4,
+    Scenario.MALFORMED_JSON: 5,
+    Scenario.TRUNCATED_JSON: 5,
+    Scenario.EMPTY_OBJECT: 4,
+    Scenario.DROP_CONNECTION: 6,
+    Scenario.SLOW: 5,
+}
+
+
+def chaos_plan(seed: int, path: str, length: int) -> list[Scenario]:
+    """What the chaos mode answers on a path in each of ``length`` polls.
+
+    Tests call it too, so they know what each poll will meet.
+    """
+    rng = random.Random(f"{seed}:{path}")  # noqa: S311 - a test mix, not a secret
+    return rng.choices(list(CHAOS_MIX), weights=list(CHAOS_MIX.values()), k=length)
 
 
 @dataclass
@@ -89,6 +117,10 @@ class SimulatorState:
         default_factory=default_rate_limit_headers
     )
     retry_after: str | None = "120"
+    # Chaos mode: each poll's scenario, per path. Indexed by poll, not by request:
+    # a client may resend a GET whose kept-alive connection was dropped.
+    chaos: dict[str, list[Scenario]] = field(default_factory=dict)
+    chaos_poll: int = 0
     latency: float = 0.0
     slow_seconds: float = 30.0
     requests: Counter[str] = field(default_factory=Counter)
@@ -142,9 +174,24 @@ class SimulatorState:
             for currency, amount in changes.get(action.__name__, {}).items():
                 action(currency, Decimal(amount))
 
-    def balance_body(self) -> dict[str, Any]:
+    def start_chaos(self, seed: int, polls: int) -> None:
+        """Answer ``polls`` polls from the seeded mix; set ``chaos_poll`` for each."""
+        self.chaos = {
+            path: chaos_plan(seed, path, polls)
+            for path in ("/user/balance", "/v1/models")
+        }
+        self.chaos_poll = 0
+
+    def scenario_for(self, path: str) -> Scenario:
+        """The scenario of this request: the chaos plan's, or the set one."""
+        if plan := self.chaos.get(path):
+            return plan[self.chaos_poll]
+        return self.scenario
+
+    def balance_body(self, scenario: Scenario | None = None) -> dict[str, Any]:
         """The ``/user/balance`` JSON for the current account and scenario."""
-        numbers = self.scenario is Scenario.NUMBER_AMOUNTS
+        scenario = scenario or self.scenario
+        numbers = scenario is Scenario.NUMBER_AMOUNTS
         rows = [
             {
                 "currency": currency,
@@ -154,7 +201,7 @@ class SimulatorState:
             }
             for currency, account in self.accounts.items()
         ]
-        if self.scenario is Scenario.USD_ZERO_THEN_CNY:
+        if scenario is Scenario.USD_ZERO_THEN_CNY:
             zero = _amount(Decimal(0), as_number=False)
             rows.insert(
                 0,
@@ -165,11 +212,9 @@ class SimulatorState:
                     "topped_up_balance": zero,
                 },
             )
-        if self.scenario is Scenario.EMPTY_BALANCE_INFOS:
+        if scenario is Scenario.EMPTY_BALANCE_INFOS:
             rows = []
-        available = self.is_available and self.scenario is not (
-            Scenario.ACCOUNT_UNAVAILABLE
-        )
+        available = self.is_available and scenario is not Scenario.ACCOUNT_UNAVAILABLE
         return {"is_available": available, "balance_infos": rows}
 
 
@@ -196,10 +241,10 @@ def _error(status: int, message: str, kind: str) -> web.Response:
     return web.json_response(body, status=status)
 
 
-def _rate_limited(state: SimulatorState) -> web.Response:
+def _rate_limited(retry_after: str | None) -> web.Response:
     response = _error(429, "Rate limit reached", "rate_limit_error")
-    if state.retry_after is not None:
-        response.headers["Retry-After"] = state.retry_after
+    if retry_after is not None:
+        response.headers["Retry-After"] = retry_after
     return response
 
 
@@ -207,7 +252,8 @@ _FAULT_ANSWERS: dict[Scenario, Callable[[SimulatorState], web.Response]] = {
     Scenario.UNAUTHORIZED: lambda _: _error(
         401, "Authentication Fails", "authentication_error"
     ),
-    Scenario.RATE_LIMITED: _rate_limited,
+    Scenario.RATE_LIMITED: lambda state: _rate_limited(state.retry_after),
+    Scenario.RATE_LIMITED_WITHOUT_RETRY_AFTER: lambda _: _rate_limited(None),
     Scenario.SERVER_ERROR: lambda _: _error(500, "Server error", "server_error"),
     Scenario.BAD_GATEWAY_HTML: lambda _: web.Response(
         status=502, text=_BAD_GATEWAY_PAGE, content_type="text/html"
@@ -220,14 +266,23 @@ _FAULT_ANSWERS: dict[Scenario, Callable[[SimulatorState], web.Response]] = {
 }
 
 
-async def _fault(request: web.Request, state: SimulatorState) -> web.Response | None:
+async def _fault(
+    request: web.Request, state: SimulatorState, scenario: Scenario
+) -> web.Response | None:
     """The answer of a failure scenario, or ``None`` to answer normally."""
-    if state.scenario is Scenario.DROP_CONNECTION and request.transport is not None:
+    if scenario is Scenario.TRUNCATED_JSON:
+        # Promise a longer body than is sent, then hang up mid-way.
+        cut = web.StreamResponse(headers={"Content-Type": "application/json"})
+        cut.content_length = 200
+        await cut.prepare(request)
+        await cut.write(b'{"is_available": true, "balance_infos": [{"curr')
+    hang_up = scenario in (Scenario.DROP_CONNECTION, Scenario.TRUNCATED_JSON)
+    if hang_up and request.transport is not None:
         request.transport.abort()
-    if state.scenario in (Scenario.SLOW, Scenario.DROP_CONNECTION):
+    if scenario in (Scenario.SLOW, Scenario.DROP_CONNECTION, Scenario.TRUNCATED_JSON):
         # Past the client's timeout; a lost connection cancels the handler sooner.
         await asyncio.sleep(state.slow_seconds)
-    if answer := _FAULT_ANSWERS.get(state.scenario):
+    if answer := _FAULT_ANSWERS.get(scenario):
         return answer(state)
     return None
 
@@ -260,9 +315,11 @@ class _Routes:
         finally:
             state.in_flight -= 1
 
-    async def _refusal(self, request: web.Request) -> web.Response | None:
+    async def _refusal(
+        self, request: web.Request, scenario: Scenario
+    ) -> web.Response | None:
         """The scenario's failure, or 401 for a wrong key, or ``None``."""
-        if (fault := await _fault(request, self.state)) is not None:
+        if (fault := await _fault(request, self.state, scenario)) is not None:
             return fault
         if request.headers.get("Authorization") != f"Bearer {self.state.api_key}":
             return _error(401, "Authentication Fails", "authentication_error")
@@ -270,18 +327,20 @@ class _Routes:
 
     async def balance(self, request: web.Request) -> web.Response:
         """``GET /user/balance``."""
-        if refusal := await self._refusal(request):
+        scenario = self.state.scenario_for("/user/balance")
+        if refusal := await self._refusal(request, scenario):
             return refusal
         self.state.drain()
-        return web.json_response(self.state.balance_body())
+        return web.json_response(self.state.balance_body(scenario))
 
     async def models(self, request: web.Request) -> web.Response:
         """``GET /v1/models``: the answer whose headers carry the rate limits."""
-        if refusal := await self._refusal(request):
+        scenario = self.state.scenario_for("/v1/models")
+        if refusal := await self._refusal(request, scenario):
             return refusal
         headers = (
             {}
-            if self.state.scenario is Scenario.NO_RATE_LIMIT_HEADERS
+            if scenario is Scenario.NO_RATE_LIMIT_HEADERS
             else self.state.rate_limit_headers
         )
         return web.json_response(_MODELS_BODY, headers=headers)

@@ -156,6 +156,8 @@ async def test_no_rate_limit_headers_gives_empty_limits(
         (Scenario.EMPTY_OBJECT, DeepSeekResponseError, 200),
         (Scenario.SLOW, DeepSeekConnectionError, None),
         (Scenario.DROP_CONNECTION, DeepSeekConnectionError, None),
+        (Scenario.TRUNCATED_JSON, DeepSeekConnectionError, None),
+        (Scenario.RATE_LIMITED_WITHOUT_RETRY_AFTER, DeepSeekRateLimitError, None),
     ],
 )
 async def test_failure_scenarios_raise_typed_errors_without_the_key(

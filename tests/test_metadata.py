@@ -58,7 +58,8 @@ def test_quality_scale_names_every_rule() -> None:
     ours = yaml.safe_load((COMPONENT / "quality_scale.yaml").read_text())["rules"]
 
     assert len(all_rules) >= 50
-    assert set(ours) == all_rules
+    # Newer releases add rules: ours must cover every rule of the running one.
+    assert set(ours) >= all_rules, all_rules - set(ours)
     for rule, status in ours.items():
         if status == "done":
             continue

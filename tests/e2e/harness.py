@@ -62,7 +62,7 @@ def write_config(config_dir: Path, *, http_port: int | None = None) -> None:
 
 
 def start_simulator(
-    port: int, api_key: str, *, drain_per_hour: str = "0"
+    port: int, api_key: str, *, drain_per_hour: str = "0", latency: float = 0
 ) -> subprocess.Popen[bytes]:
     """``python -m tests.deepseek_simulator`` on 127.0.0.1."""
     return subprocess.Popen(  # noqa: S603
@@ -76,6 +76,8 @@ def start_simulator(
             api_key,
             "--drain-per-hour",
             drain_per_hour,
+            "--latency",
+            str(latency),
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
