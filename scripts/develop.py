@@ -35,7 +35,8 @@ from tests.e2e.harness import (
 
 CONFIG = ROOT / "config"
 STATE = CONFIG / ".develop.json"  # the demo user's login, kept with config/
-HASS_URL = "http://127.0.0.1:8123"
+HASS_PORT = 8123
+HASS_URL = f"http://127.0.0.1:{HASS_PORT}"
 SIMULATOR_PORT = 8765
 DEMO_KEY = "sk-demo-0000-1a2b"
 DEEPSEEK_URL = "https://api.deepseek.com"
@@ -81,7 +82,7 @@ def _refuse_busy_ports(*ports: int) -> None:
 
 
 async def _run(demo: bool) -> None:  # noqa: FBT001
-    _refuse_busy_ports(8123, SIMULATOR_PORT)
+    _refuse_busy_ports(HASS_PORT, SIMULATOR_PORT)
     api_key = os.environ.get("DEEPSEEK_API_KEY", "")
     if demo or not api_key:
         api_key, base_url = DEMO_KEY, f"http://127.0.0.1:{SIMULATOR_PORT}"

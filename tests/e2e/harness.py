@@ -155,7 +155,8 @@ class HomeAssistantApi:
 
     async def onboard(self, name: str, username: str, password: str) -> None:
         """Create the owner and finish every onboarding step, as the wizard does."""
-        user = await self._post_json(
+        user = await self._request(
+            "POST",
             "/api/onboarding/users",
             {
                 "client_id": CLIENT_ID,
@@ -169,9 +170,9 @@ class HomeAssistantApi:
         await self._token(
             {"grant_type": "authorization_code", "code": user["auth_code"]}
         )
-        await self._post_json("/api/onboarding/core_config", {})
-        await self._post_json("/api/onboarding/analytics", {})
-        await self._post_json(
+        await self.post("/api/onboarding/core_config", {})
+        await self.post("/api/onboarding/analytics", {})
+        await self.post(
             "/api/onboarding/integration",
             {"client_id": CLIENT_ID, "redirect_uri": f"{CLIENT_ID}?auth_callback=1"},
         )
@@ -190,34 +191,35 @@ class HomeAssistantApi:
             response.raise_for_status()
             self.tokens = {**self.tokens, **await response.json()}
 
-    async def _post_json(
-        self, path: str, body: dict[str, Any], *, auth: bool = True
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        auth: bool = True,
     ) -> Any:
-        async with self.session.post(
-            f"{self.base_url}{path}", json=body, headers=self._auth if auth else {}
+        """One REST call: JSON in and out, an HTTP error raises."""
+        async with self.session.request(
+            method,
+            f"{self.base_url}{path}",
+            json=body,
+            headers=self._auth if auth else {},
         ) as response:
             response.raise_for_status()
             return await response.json()
 
     async def get(self, path: str) -> Any:
         """GET a REST endpoint."""
-        async with self.session.get(
-            f"{self.base_url}{path}", headers=self._auth
-        ) as response:
-            response.raise_for_status()
-            return await response.json()
+        return await self._request("GET", path)
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
         """POST to a REST endpoint."""
-        return await self._post_json(path, body)
+        return await self._request("POST", path, body)
 
     async def delete(self, path: str) -> Any:
         """DELETE a REST resource."""
-        async with self.session.delete(
-            f"{self.base_url}{path}", headers=self._auth
-        ) as response:
-            response.raise_for_status()
-            return await response.json()
+        return await self._request("DELETE", path)
 
     async def ws(self, command: dict[str, Any]) -> Any:
         """Send one WebSocket command and return its result."""
