@@ -1,15 +1,19 @@
 """Run a real Home Assistant with this integration on http://127.0.0.1:8123.
 
 With DEEPSEEK_API_KEY set it talks to the real DeepSeek API; without it (or with
---demo) it also runs the DeepSeek simulator on 127.0.0.1:8765, whose balance falls
-slowly. The first run onboards a local user and prints its password, adds the
-account through the config flow and installs the example dashboard; later runs
-reuse all of it (delete config/ to start over). Ctrl-C stops everything.
+--demo) it also runs the DeepSeek simulator on 127.0.0.1:8765 with a demo account
+that has a week of spending behind it. The first run onboards a local user and
+prints its password, adds the account through the config flow and installs the
+example dashboard; in demo mode it also hands the demo's week to Home Assistant, so
+the dashboard is full at once. Later runs reuse all of it (delete the configuration
+folder to start over). Ctrl-C stops everything.
 """
 
 import argparse
 import asyncio
 import contextlib
+from datetime import datetime
+from decimal import Decimal
 import json
 import os
 from pathlib import Path
@@ -17,59 +21,217 @@ import secrets
 import signal
 import socket
 import sys
+import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scripts.demo_seed import demo_seed
+from tests.demo_account import DEMO_TIME_ZONE, GRANT, Reading
 from tests.e2e.harness import (
     ROOT,
     HomeAssistantApi,
+    SimulatorControl,
     start_hass,
     start_simulator,
     stop,
+    wait_for,
     write_config,
 )
 
-CONFIG = ROOT / "config"
-STATE = CONFIG / ".develop.json"  # the demo user's login, kept with config/
-HASS_PORT = 8123
-HASS_URL = f"http://127.0.0.1:{HASS_PORT}"
-SIMULATOR_PORT = 8765
 DEMO_KEY = "sk-demo-0000-1a2b"
 DEEPSEEK_URL = "https://api.deepseek.com"
+DASHBOARD_URL_PATH = "deepseek-wall"  # the example dashboard's one view is "deepseek"
+LOGIN_FILE = ".develop.json"  # the demo user's login, kept with the configuration
+# The demo's low-balance limits; the dashboard's gauge follows the threshold.
+DEMO_OPTIONS = {"scan_interval": 30, "low_balance_threshold": 20, "low_balance_days": 7}
 
 
-async def _prepare(api: HomeAssistantApi, api_key: str, base_url: str) -> None:
-    """Onboard, add the account and install the dashboard, unless done before."""
-    state: dict[str, Any] = json.loads(STATE.read_text()) if STATE.exists() else {}
-    if not await api.is_onboarded():
-        state = {"username": "dev", "password": secrets.token_urlsafe(12)}
-        await api.onboard("Developer", state["username"], state["password"])
-    else:
-        await api.refresh(state["refresh_token"])
-    state["refresh_token"] = api.tokens["refresh_token"]
-    STATE.write_text(json.dumps(state))
-    STATE.chmod(0o600)
+def dashboard_config(prefix: str, low_balance_threshold: float) -> dict[str, Any]:
+    """The example dashboard for one entry, its gauge red below the threshold."""
+    text = (ROOT / "examples/dashboard.yaml").read_text()
+    config: dict[str, Any] = yaml.safe_load(text.replace("deepseek_1a2b", prefix))
+    if low_balance_threshold > 0:
+        for view in config["views"]:
+            for section in view.get("sections", []):
+                for card in section.get("cards", []):
+                    if card["type"] == "gauge":
+                        card["segments"] = gauge_segments(low_balance_threshold)
+    return config
 
-    if not await api.entries():
-        result = await api.add_deepseek(api_key, base_url)
-        if result["type"] != "create_entry":
-            raise SystemExit(f"Adding the account failed: {result.get('errors')}")
-    prefix = f"deepseek_{api_key[-4:].lower()}"
-    dashboard = yaml.safe_load((ROOT / "examples/dashboard.yaml").read_text())
-    dashboard = json.loads(json.dumps(dashboard).replace("deepseek_1a2b", prefix))
-    await api.install_dashboard("deepseek-wall", "DeepSeek", dashboard)
 
-    print(
-        f"\nHome Assistant: {HASS_URL}  (user {state['username']!r}, "
-        f"password {state['password']!r})\n"
-        f"Dashboard:      {HASS_URL}/deepseek-wall/deepseek\n"
-        "Ctrl-C stops everything.\n",
-        flush=True,
-    )
+def gauge_segments(threshold: float) -> list[dict[str, Any]]:
+    """Red below the low-balance threshold, amber up to twice it, green above."""
+    return [
+        {"from": 0, "color": "#db4437"},
+        {"from": threshold, "color": "#ffa600"},
+        {"from": 2 * threshold, "color": "#43a047"},
+    ]
+
+
+class Develop:
+    """One run: the processes, the instance and the account in it."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        """Read the command line and the environment."""
+        self.config_dir: Path = args.config.resolve()
+        self.port: int = args.port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.simulator_port: int = args.simulator_port
+        api_key = os.environ.get("DEEPSEEK_API_KEY", "")
+        self.demo = args.demo or not api_key
+        self.api_key = DEMO_KEY if self.demo else api_key
+        self.base_url = (
+            f"http://127.0.0.1:{self.simulator_port}" if self.demo else DEEPSEEK_URL
+        )
+        self.prefix = f"deepseek_{self.api_key[-4:].lower()}"
+
+    async def run(self) -> None:
+        """Start everything, prepare the instance, then wait for Ctrl-C."""
+        started = time.monotonic()
+        _refuse_busy_ports(self.port, *([self.simulator_port] if self.demo else []))
+        write_config(self.config_dir, http_port=self.port)
+        processes = []
+        if self.demo:
+            processes.append(
+                start_simulator(
+                    self.simulator_port,
+                    self.api_key,
+                    demo_state=self.config_dir / "simulator.json",
+                )
+            )
+        processes.append(start_hass(self.config_dir))
+        # Ctrl-C (or SIGTERM) cancels this task wherever it is; cleanup follows.
+        task = asyncio.current_task()
+        assert task is not None  # noqa: S101
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(stop_signal, task.cancel)
+        try:
+            async with aiohttp.ClientSession() as session:
+                api = HomeAssistantApi(session, self.url)
+                print(
+                    f"Starting Home Assistant (log: {self.config_dir / 'hass.out'})...",
+                    flush=True,
+                )
+                await api.wait_until_up()
+                login = await self._log_in(api)
+                await self._prepare(api, session)
+                await api.close()
+            print(
+                f"\nReady in {time.monotonic() - started:.0f} s.\n"
+                f"Home Assistant: {self.url}  (user {login['username']!r}, "
+                f"password {login['password']!r})\n"
+                f"Dashboard:      {self.url}/{DASHBOARD_URL_PATH}/deepseek\n"
+                "Ctrl-C stops everything.\n",
+                flush=True,
+            )
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            print("Stopping...", flush=True)
+        finally:
+            for process in reversed(processes):
+                stop(process)
+
+    async def _log_in(self, api: HomeAssistantApi) -> dict[str, str]:
+        """Onboard a local user on the first run; log in with it on later ones."""
+        login_file = self.config_dir / LOGIN_FILE
+        login: dict[str, str] = (
+            json.loads(login_file.read_text()) if login_file.exists() else {}
+        )
+        if not await api.is_onboarded():
+            login = {"username": "dev", "password": secrets.token_urlsafe(12)}
+            await api.onboard("Developer", login["username"], login["password"])
+        else:
+            await api.refresh(login["refresh_token"])
+        login["refresh_token"] = api.tokens["refresh_token"]
+        login_file.write_text(json.dumps(login))
+        login_file.chmod(0o600)
+        return login
+
+    async def _prepare(
+        self, api: HomeAssistantApi, session: aiohttp.ClientSession
+    ) -> None:
+        """Add the account (in demo mode with its week) and install the dashboard."""
+        if not await api.entries():
+            result = await api.add_deepseek(self.api_key, self.base_url)
+            if result["type"] != "create_entry":
+                raise SystemExit(f"Adding the account failed: {result.get('errors')}")
+            entry_id = result["result"]["entry_id"]
+            if self.demo:
+                simulator = SimulatorControl(session, self.base_url)
+                await api.set_options(entry_id, DEMO_OPTIONS)
+                if readings := [
+                    Reading(datetime.fromisoformat(at), Decimal(g), Decimal(t))
+                    for at, g, t in await simulator.history()
+                ]:
+                    await self._seed_demo_week(api, entry_id, readings)
+                    await self._land_the_grant(api, simulator)
+                else:
+                    print(
+                        "The demo account's week went to the first entry; delete "
+                        f"{self.config_dir} for a new demo with a week behind it.",
+                        flush=True,
+                    )
+        # With a real key the gauge keeps the example's bands (see the README).
+        threshold = DEMO_OPTIONS["low_balance_threshold"] if self.demo else 0
+        await api.install_dashboard(
+            DASHBOARD_URL_PATH,
+            "DeepSeek",
+            dashboard_config(self.prefix, threshold),
+        )
+
+    async def _seed_demo_week(
+        self, api: HomeAssistantApi, entry_id: str, readings: list[Reading]
+    ) -> None:
+        """Give Home Assistant the week the demo account has behind it.
+
+        The entry is disabled while the history in its store is replaced by the
+        week's, so it loads that history when it is enabled again; the statistics
+        go through the recorder's own import.
+        """
+        seed = demo_seed(readings, ZoneInfo(DEMO_TIME_ZONE))
+        await api.set_entry_disabled(entry_id, disabled=True)
+        store = self.config_dir / ".storage" / f"deepseek_balance.{entry_id}"
+        stored = json.loads(store.read_text())  # written when the entry unloaded
+        stored["data"] |= seed.history
+        store.write_text(json.dumps(stored))
+        imports = {
+            f"sensor.{self.prefix}_total_balance_cny": seed.balance_statistics(),
+            f"sensor.{self.prefix}_spend_today_cny": seed.spend_statistics(),
+        }
+        for statistic_id, rows in imports.items():
+            await api.import_statistics(statistic_id, "CNY", rows)
+        await api.set_entry_disabled(entry_id, disabled=False)
+
+        async def imported() -> bool:
+            """The recorder imports in its own queue: wait until the rows are in."""
+            found = await api.statistics(
+                list(imports), since=readings[0].at, period="hour", types=["state"]
+            )
+            return all(
+                len(found.get(statistic_id, [])) == len(rows)
+                for statistic_id, rows in imports.items()
+            )
+
+        await wait_for(imported, within=60)
+
+    async def _land_the_grant(
+        self, api: HomeAssistantApi, simulator: SimulatorControl
+    ) -> None:
+        """The demo's grant arrives while Home Assistant watches: the last activity."""
+        activity = f"event.{self.prefix}_balance_activity"
+
+        async def fired() -> bool:
+            return await api.state(activity) not in (None, "unknown", "unavailable")
+
+        await simulator.set(grant={"CNY": str(GRANT)})
+        await api.update_entity(activity)
+        await wait_for(fired, within=60)
 
 
 def _refuse_busy_ports(*ports: int) -> None:
@@ -77,39 +239,9 @@ def _refuse_busy_ports(*ports: int) -> None:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 raise SystemExit(
-                    f"Port {port} is in use: is another scripts/develop running?"
+                    f"Port {port} is in use: is another scripts/develop running? "
+                    "Choose others with --port and --simulator-port."
                 )
-
-
-async def _run(demo: bool) -> None:  # noqa: FBT001
-    _refuse_busy_ports(HASS_PORT, SIMULATOR_PORT)
-    api_key = os.environ.get("DEEPSEEK_API_KEY", "")
-    if demo or not api_key:
-        api_key, base_url = DEMO_KEY, f"http://127.0.0.1:{SIMULATOR_PORT}"
-        processes = [start_simulator(SIMULATOR_PORT, api_key, drain_per_hour="0.60")]
-    else:
-        base_url, processes = DEEPSEEK_URL, []
-    write_config(CONFIG)
-    processes.append(start_hass(CONFIG))
-    # Ctrl-C (or SIGTERM) cancels this task wherever it is; cleanup follows.
-    task = asyncio.current_task()
-    assert task is not None  # noqa: S101
-    loop = asyncio.get_running_loop()
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(stop_signal, task.cancel)
-    try:
-        async with aiohttp.ClientSession() as session:
-            api = HomeAssistantApi(session, HASS_URL)
-            print("Starting Home Assistant (log: config/hass.out)...", flush=True)
-            await api.wait_until_up()
-            await _prepare(api, api_key, base_url)
-            await api.close()
-        await asyncio.Event().wait()
-    except asyncio.CancelledError:
-        print("Stopping...", flush=True)
-    finally:
-        for process in reversed(processes):
-            stop(process)
 
 
 def main() -> None:
@@ -118,8 +250,20 @@ def main() -> None:
     parser.add_argument(
         "--demo", action="store_true", help="use the simulator even with a key set"
     )
+    parser.add_argument(
+        "--port", type=int, default=8123, help="Home Assistant's port (8123)"
+    )
+    parser.add_argument(
+        "--simulator-port", type=int, default=8765, help="the simulator's port (8765)"
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=ROOT / "config",
+        help="Home Assistant's configuration folder (config/, git-ignored)",
+    )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(parser.parse_args().demo))
+        asyncio.run(Develop(parser.parse_args()).run())
 
 
 if __name__ == "__main__":

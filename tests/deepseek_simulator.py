@@ -1,9 +1,11 @@
 """A DeepSeek API look-alike for the tests, the benchmarks and the offline demo.
 
-It serves ``/user/balance`` and ``/v1/models`` (also ``/models``) the way DeepSeek
-does, checks the bearer key, and can switch at run time to any of the failures the
-integration must survive. It counts requests and TCP connections so tests can assert
-"one round trip per poll" and "no new connection per poll".
+By default it answers as the real API does: ``/user/balance`` with one CNY row shaped
+like DeepSeek's documented example, ``/v1/models`` (also ``/models``) without any
+``x-ratelimit-*`` header. It checks the bearer key, and can switch at run time to
+the other answers the integration must handle: rate-limit headers as a gateway may
+add them, a zero USD row, and every failure. It counts requests and TCP connections
+so tests can assert "one request per poll" and "no new connection per poll".
 
 Run it alone with ``python -m tests.deepseek_simulator --port 8765``; the control
 endpoints under ``/_simulator/`` switch scenarios and change the account.
@@ -16,14 +18,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 import json
+from pathlib import Path
 import random
-import time
 from typing import Any
 
 from aiohttp import web
+
+from .demo_account import Reading, demo_week, spending_rate
 
 DEFAULT_API_KEY = "sk-test-0000"
 CONTROL_PREFIX = "/_simulator"
@@ -33,9 +38,9 @@ class Scenario(StrEnum):
     """The ways the simulated API can answer."""
 
     NORMAL = "normal"
+    RATE_LIMIT_HEADERS = "rate_limit_headers"
     USD_ZERO_THEN_CNY = "usd_zero_then_cny"
     NUMBER_AMOUNTS = "number_amounts"
-    NO_RATE_LIMIT_HEADERS = "no_rate_limit_headers"
     ACCOUNT_UNAVAILABLE = "account_unavailable"
     UNAUTHORIZED = "unauthorized"
     RATE_LIMITED = "rate_limited"
@@ -52,7 +57,8 @@ class Scenario(StrEnum):
 
 # The seeded mix of the chaos mode, in parts per hundred of requests.
 CHAOS_MIX: dict[Scenario, int] = {
-    Scenario.NORMAL: 50,
+    Scenario.NORMAL: 40,
+    Scenario.RATE_LIMIT_HEADERS: 10,
     Scenario.ACCOUNT_UNAVAILABLE: 6,
     Scenario.SERVER_ERROR: 5,
     Scenario.BAD_GATEWAY_HTML: 5,
@@ -89,12 +95,12 @@ class CurrencyAccount:
 
 
 def default_accounts() -> dict[str, CurrencyAccount]:
-    """A funded CNY account, as most DeepSeek users have."""
+    """DeepSeek's documented example: 110.00 CNY, 10.00 of it granted."""
     return {"CNY": CurrencyAccount(granted=Decimal("10.00"), topped_up=Decimal(100))}
 
 
-def default_rate_limit_headers() -> dict[str, str]:
-    """All six rate-limit headers, shaped like OpenAI-compatible APIs send them."""
+def gateway_rate_limit_headers() -> dict[str, str]:
+    """All six rate-limit headers, as an OpenAI-compatible gateway sends them."""
     return {
         "x-ratelimit-limit-requests": "10000",
         "x-ratelimit-remaining-requests": "9999",
@@ -114,7 +120,7 @@ class SimulatorState:
     is_available: bool = True
     accounts: dict[str, CurrencyAccount] = field(default_factory=default_accounts)
     rate_limit_headers: dict[str, str] = field(
-        default_factory=default_rate_limit_headers
+        default_factory=gateway_rate_limit_headers
     )
     retry_after: str | None = "120"
     # Chaos mode: each poll's scenario, per path. Indexed by poll, not by request:
@@ -127,9 +133,12 @@ class SimulatorState:
     peers: set[tuple[str, int]] = field(default_factory=set)
     in_flight: int = 0
     max_in_flight: int = 0
-    # The demo's slowly falling balance: spent on each balance request, pro rata.
-    drain_per_hour: Decimal = Decimal(0)
-    _drained_at: float = field(default_factory=time.monotonic)
+    # The demo: its week of readings, the CNY an hour it spends at each moment
+    # (charged on each balance request) and the file that keeps its account.
+    history: list[Reading] = field(default_factory=list)
+    spending_rate: Callable[[datetime], Decimal] = lambda _: Decimal(0)
+    state_file: Path | None = None
+    _drained_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _drain_owed: Decimal = Decimal(0)
 
     @property
@@ -145,14 +154,41 @@ class SimulatorState:
         account.topped_up -= amount - from_granted
 
     def drain(self) -> None:
-        """Spend ``drain_per_hour`` CNY pro rata, in whole cents, since last time."""
-        now = time.monotonic()
-        self._drain_owed += self.drain_per_hour * Decimal(now - self._drained_at) / 3600
+        """Spend at ``spending_rate``, in whole CNY cents, since the last time."""
+        now = datetime.now(UTC)
+        hours = Decimal((now - self._drained_at).total_seconds()) / 3600
+        self._drain_owed += self.spending_rate(now) * hours
         self._drained_at = now
         cents = self._drain_owed.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
         if cents and "CNY" in self.accounts:
             self.spend("CNY", cents)
             self._drain_owed -= cents
+            self.save()
+
+    def start_demo(self) -> None:
+        """The demo account: its saved state, or a new week of spending behind it."""
+        self.spending_rate = spending_rate
+        if self.state_file is not None and self.state_file.exists():
+            saved = json.loads(self.state_file.read_text())
+            self.accounts = {
+                currency: CurrencyAccount(Decimal(granted), Decimal(topped_up))
+                for currency, (granted, topped_up) in saved["accounts"].items()
+            }
+            return
+        self.history = demo_week(datetime.now(UTC).replace(microsecond=0))
+        last = self.history[-1]
+        self.accounts = {"CNY": CurrencyAccount(last.granted, last.topped_up)}
+        self.save()
+
+    def save(self) -> None:
+        """Keep the account in ``state_file``, so a restarted demo carries on."""
+        if self.state_file is None:
+            return
+        accounts = {
+            currency: [str(account.granted), str(account.topped_up)]
+            for currency, account in self.accounts.items()
+        }
+        self.state_file.write_text(json.dumps({"accounts": accounts}))
 
     def top_up(self, currency: str, amount: Decimal) -> None:
         """Add paid credit, opening the currency if the account had none."""
@@ -173,6 +209,7 @@ class SimulatorState:
         for action in (self.spend, self.top_up, self.grant):
             for currency, amount in changes.get(action.__name__, {}).items():
                 action(currency, Decimal(amount))
+        self.save()
 
     def start_chaos(self, seed: int, polls: int) -> None:
         """Answer ``polls`` polls from the seeded mix; set ``chaos_poll`` for each."""
@@ -339,9 +376,9 @@ class _Routes:
         if refusal := await self._refusal(request, scenario):
             return refusal
         headers = (
-            {}
-            if scenario is Scenario.NO_RATE_LIMIT_HEADERS
-            else self.state.rate_limit_headers
+            self.state.rate_limit_headers
+            if scenario is Scenario.RATE_LIMIT_HEADERS
+            else {}
         )
         return web.json_response(_MODELS_BODY, headers=headers)
 
@@ -359,6 +396,15 @@ class _Routes:
             dumps=lambda data: json.dumps(data, default=str),
         )
 
+    async def history(self, _: web.Request) -> web.Response:
+        """The demo's week of CNY readings, oldest first (empty outside the demo)."""
+        return web.json_response(
+            [
+                [reading.at.isoformat(), str(reading.granted), str(reading.topped_up)]
+                for reading in self.state.history
+            ]
+        )
+
 
 def _create_app(state: SimulatorState) -> web.Application:
     routes = _Routes(state)
@@ -367,6 +413,7 @@ def _create_app(state: SimulatorState) -> web.Application:
     app.router.add_get("/v1/models", routes.models)
     app.router.add_get("/models", routes.models)
     app.router.add_route("*", f"{CONTROL_PREFIX}/state", routes.control)
+    app.router.add_get(f"{CONTROL_PREFIX}/history", routes.history)
     return app
 
 
@@ -410,12 +457,16 @@ async def run_simulator(
 
 async def _serve(args: argparse.Namespace) -> None:
     state = SimulatorState(
-        api_key=args.api_key,
-        latency=args.latency,
-        drain_per_hour=Decimal(args.drain_per_hour),
+        api_key=args.api_key, latency=args.latency, state_file=args.state_file
     )
+    if args.demo:
+        state.start_demo()
     async with run_simulator(state, host=args.host, port=args.port) as simulator:
-        print(f"DeepSeek simulator on {simulator.url}", flush=True)  # noqa: T201
+        print(  # noqa: T201
+            f"DeepSeek simulator on {simulator.url}, accepting the API key "
+            f"{state.api_key}",
+            flush=True,
+        )
         await asyncio.Event().wait()
 
 
@@ -427,7 +478,12 @@ def main() -> None:
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds")
     parser.add_argument(
-        "--drain-per-hour", default="0", help="CNY spent per hour, for the demo"
+        "--demo",
+        action="store_true",
+        help="start with a week of spending behind the account, and keep spending",
+    )
+    parser.add_argument(
+        "--state-file", type=Path, help="keep the account here across restarts"
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(parser.parse_args()))

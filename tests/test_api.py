@@ -4,6 +4,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+import gzip
+import json
 import socket
 import time
 from typing import Any, override
@@ -24,6 +26,8 @@ from custom_components.deepseek_balance.api import (
     DeepSeekRateLimitError,
     DeepSeekResponseError,
     RateLimit,
+    RateLimits,
+    Snapshot,
     parse_balance,
     parse_rate_limits,
     parse_reset,
@@ -63,9 +67,63 @@ async def serve_handler(
         yield url
 
 
-async def test_snapshot_reads_balance_and_all_rate_limits(
+async def test_simulator_answers_as_deepseek_documents_by_default(
     session: aiohttp.ClientSession, simulator: DeepSeekSimulator
 ) -> None:
+    """The suite's usual path is the real one: DeepSeek's example, no rate limits."""
+    async with session.get(
+        f"{simulator.url}/user/balance",
+        headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"},
+    ) as response:
+        balance = await response.json()
+    async with session.get(
+        f"{simulator.url}/v1/models",
+        headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"},
+    ) as response:
+        models_headers = [name.lower() for name in response.headers]
+
+    assert balance == {
+        "is_available": True,
+        "balance_infos": [
+            {
+                "currency": "CNY",
+                "total_balance": "110.00",
+                "granted_balance": "10.00",
+                "topped_up_balance": "100.00",
+            }
+        ],
+    }
+    assert [name for name in models_headers if name.startswith("x-ratelimit-")] == []
+
+
+async def test_snapshot_of_a_real_account_has_no_rate_limits(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
+) -> None:
+    snapshot = await make_client(session, simulator.url).snapshot()
+
+    assert snapshot.balance == Balance(is_available=True, balances=(CNY_ACCOUNT,))
+    assert snapshot.rate_limits == RateLimits()
+    assert not snapshot.rate_limits.present
+
+
+async def test_snapshot_without_the_probe_makes_one_request(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
+) -> None:
+    snapshot = await make_client(session, simulator.url).snapshot(
+        probe_rate_limits=False
+    )
+
+    assert snapshot == Snapshot(
+        balance=Balance(is_available=True, balances=(CNY_ACCOUNT,)), rate_limits=None
+    )
+    assert simulator.state.requests == {"/user/balance": 1}
+
+
+async def test_snapshot_reads_rate_limits_a_gateway_adds(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
+) -> None:
+    simulator.state.scenario = Scenario.RATE_LIMIT_HEADERS
+
     snapshot = await make_client(session, simulator.url).snapshot()
 
     assert snapshot.balance == Balance(is_available=True, balances=(CNY_ACCOUNT,))
@@ -78,6 +136,7 @@ async def test_snapshot_reads_balance_and_all_rate_limits(
         limit=5000000, remaining=4999000, reset_after=timedelta(milliseconds=20)
     )
     assert len(snapshot.rate_limits.header_names) == 6
+    assert snapshot.rate_limits.present
 
 
 @pytest.mark.parametrize(
@@ -132,17 +191,6 @@ async def test_zero_usd_row_before_funded_cny_keeps_cny_primary(
     balance = await make_client(session, simulator.url).balance()
 
     assert balance.primary == CNY_ACCOUNT
-
-
-async def test_no_rate_limit_headers_gives_empty_limits(
-    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
-) -> None:
-    simulator.state.scenario = Scenario.NO_RATE_LIMIT_HEADERS
-
-    limits = await make_client(session, simulator.url).rate_limits()
-
-    assert limits.requests == limits.tokens == RateLimit()
-    assert limits.header_names == ()
 
 
 @pytest.mark.parametrize(
@@ -288,15 +336,52 @@ async def test_redirect_is_not_followed_with_the_key(
     assert stolen == []
 
 
-async def test_oversized_body_is_refused(session: aiohttp.ClientSession) -> None:
-    padding = "x" * MAX_BODY_BYTES
+PADDING = "x" * MAX_BODY_BYTES
 
-    async def handler(_: web.Request) -> web.Response:
-        return web.json_response({"balance_infos": [], "padding": padding})
 
+async def declared_length(_: web.Request) -> web.StreamResponse:
+    return web.json_response({"balance_infos": [], "padding": PADDING})
+
+
+async def no_length(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    await response.write(json.dumps({"balance_infos": [], "p": PADDING}).encode())
+    await response.write_eof()
+    return response
+
+
+async def inflating(_: web.Request) -> web.StreamResponse:
+    """A small declared length, but gzip: counted as it inflates, not trusted."""
+    body = gzip.compress(json.dumps({"balance_infos": [], "p": PADDING}).encode())
+    return web.Response(
+        body=body,
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
+
+
+@pytest.mark.parametrize("handler", [declared_length, no_length, inflating])
+async def test_oversized_body_is_refused(
+    session: aiohttp.ClientSession, handler: Any
+) -> None:
     async with serve_handler(handler) as url:
         with pytest.raises(DeepSeekResponseError, match="larger than"):
             await make_client(session, url).balance()
+
+
+async def test_an_unchanged_answer_is_not_decoded_again(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
+) -> None:
+    client = make_client(session, simulator.url)
+    first = await client.balance()
+
+    same = await client.balance()
+    simulator.state.spend("CNY", Decimal("0.01"))
+    changed = await client.balance()
+
+    assert same is first
+    assert changed.balances[0].total == Decimal("109.99")
 
 
 async def test_connection_refused(session: aiohttp.ClientSession) -> None:
@@ -537,3 +622,24 @@ def test_rate_limit_headers_any_case_and_malformed() -> None:
 )
 def test_retry_after(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value, now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("amounts", "holds_money"),
+    [
+        (("0.00", "0.00", "0.00"), False),
+        ((None, None, None), False),
+        (("0", None, "0"), False),
+        (("0.01", "0", "0.01"), True),
+        ((None, "5", None), True),
+        (("-1.20", "0", "-1.20"), True),  # owing money is something to show
+    ],
+)
+def test_holds_money(
+    amounts: tuple[str | None, str | None, str | None], holds_money: bool
+) -> None:
+    total, granted, topped_up = (None if a is None else Decimal(a) for a in amounts)
+
+    row = CurrencyBalance("USD", total, granted, topped_up)
+
+    assert row.holds_money is holds_money

@@ -28,11 +28,17 @@ async def test_diagnostics(
 
     assert diagnostics == snapshot(
         exclude=props(
-            "base_url", "created_at", "modified_at", "last_success_time", "day_start"
+            "base_url",
+            "created_at",
+            "modified_at",
+            "last_success_time",
+            "day_start",
+            "last_run",
         )
     )
     assert diagnostics["config_entry"]["data"]["api_key"] == "**REDACTED**"
     assert diagnostics["last_success_time"] is not None
+    assert diagnostics["rate_limit_probe"]["last_run"] is not None
     assert DEFAULT_API_KEY not in json.dumps(diagnostics)
 
 
@@ -56,7 +62,7 @@ async def test_diagnostics_after_a_failure(
         "kind": "DeepSeekResponseError",
         "message": "Unexpected answer (HTTP 500)",
     }
-    assert diagnostics["snapshot"]["balance"]["balances"][0]["total"] == "110.00"
+    assert diagnostics["balance"]["balances"][0]["total"] == "110.00"
     assert DEFAULT_API_KEY not in json.dumps(diagnostics)
 
 

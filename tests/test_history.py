@@ -192,3 +192,18 @@ def test_revision_counts_only_new_samples() -> None:
 
     history.record(START + timedelta(minutes=2), balance("10", "99"))
     assert history.revision == first + 1
+
+
+def test_the_first_week_counts_all_its_spend_after_thinning() -> None:
+    """Thinning drops the very first sample; what came before it is still nothing."""
+    history = BalanceHistory()
+    topped_up = Decimal(200)
+    for step in range(7 * 24 * 12 + 1):  # a week of 5-minute polls
+        history.record(START + timedelta(minutes=5 * step), balance("0", topped_up))
+        topped_up -= Decimal("0.05")  # 0.60 an hour: 14.40 a day
+    assert history.currencies["CNY"].samples[0].at > int(START.timestamp())
+
+    figures = figures_at(history, START + timedelta(days=7))
+
+    assert figures.daily_average == Decimal("14.40")
+    assert figures.days_remaining == Decimal("6.9")  # 99.20 left

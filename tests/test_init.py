@@ -10,7 +10,6 @@ from homeassistant.const import (
     EVENT_STATE_CHANGED,
     STATE_OFF,
     STATE_UNAVAILABLE,
-    STATE_UNKNOWN,
 )
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -22,22 +21,15 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
 
-from .conftest import advance
+from .conftest import advance, state_of
 from .deepseek_simulator import DeepSeekSimulator, Scenario
 
 TOTAL_CNY = "sensor.deepseek_0000_total_balance_cny"
 GRANTED_CNY = "sensor.deepseek_0000_granted_balance_cny"
 TOPPED_UP_CNY = "sensor.deepseek_0000_topped_up_balance_cny"
-REQUESTS_REMAINING = "sensor.deepseek_0000_requests_remaining"
 API_STATUS = "sensor.deepseek_0000_api_status"
 ACCOUNT_AVAILABLE = "binary_sensor.deepseek_0000_account_available"
 BALANCE_PATH = "/user/balance"
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state.state
 
 
 async def test_setup_and_unload(
@@ -169,7 +161,6 @@ async def test_failure_makes_entities_unavailable_and_status_says_why(
     await advance(hass, freezer, 30)
 
     assert state_of(hass, TOTAL_CNY) == STATE_UNAVAILABLE
-    assert state_of(hass, REQUESTS_REMAINING) == STATE_UNAVAILABLE
     assert state_of(hass, ACCOUNT_AVAILABLE) == STATE_UNAVAILABLE
     assert state_of(hass, API_STATUS) == api_status
 
@@ -179,7 +170,6 @@ async def test_failure_makes_entities_unavailable_and_status_says_why(
 
     assert state_of(hass, TOTAL_CNY) == "109.50"
     assert state_of(hass, GRANTED_CNY) == "9.50"
-    assert state_of(hass, REQUESTS_REMAINING) == "9999"
     assert state_of(hass, API_STATUS) == "ok"
 
 
@@ -192,13 +182,13 @@ async def test_answer_slower_than_the_timeout_is_a_connection_error(
     simulator.state.scenario = Scenario.SLOW
     freezer.tick(30)
     async_fire_time_changed(hass)
-    # The loop's clock is frozen: wait for both requests to be in flight by
+    # The loop's clock is frozen: wait for the balance request to be in flight by
     # yielding to real I/O, then move time past the 10 s request timeout.
     for _ in range(10_000):
-        if simulator.state.in_flight == 2:
+        if simulator.state.in_flight == 1:
             break
         await asyncio.sleep(0)
-    assert simulator.state.in_flight == 2
+    assert simulator.state.in_flight == 1
 
     await advance(hass, freezer, 11)
 
@@ -355,19 +345,6 @@ async def test_unreadable_amount_is_unavailable_never_zero(
     assert state_of(hass, GRANTED_CNY) == STATE_UNAVAILABLE
     assert state_of(hass, TOTAL_CNY) == STATE_UNAVAILABLE  # NaN + 100 is NaN too
     assert state_of(hass, TOPPED_UP_CNY) == "100.00"
-
-
-async def test_missing_rate_limit_headers_are_unknown(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: DeepSeekSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    simulator.state.scenario = Scenario.NO_RATE_LIMIT_HEADERS
-    await advance(hass, freezer, 30)
-
-    assert state_of(hass, REQUESTS_REMAINING) == STATE_UNKNOWN
-    assert state_of(hass, TOTAL_CNY) == "110.00"
 
 
 async def test_account_unavailable(

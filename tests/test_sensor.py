@@ -1,7 +1,10 @@
 """Sensor and binary sensor entities, pinned by snapshots."""
 
+from decimal import Decimal
+from typing import Any
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -12,7 +15,11 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from .deepseek_simulator import DeepSeekSimulator, Scenario
+from custom_components.deepseek_balance.const import DOMAIN
+from custom_components.deepseek_balance.sensor import CURRENCY_SENSORS
+
+from .conftest import ENTRY_ID, advance, setup_integration, state_of
+from .deepseek_simulator import CurrencyAccount, DeepSeekSimulator, Scenario
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -24,9 +31,12 @@ async def test_entities(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
+    simulator: DeepSeekSimulator,
     mock_config_entry: MockConfigEntry,
     platform: Platform,
 ) -> None:
+    """Every entity there can be: behind a gateway that adds rate-limit headers."""
+    simulator.state.scenario = Scenario.RATE_LIMIT_HEADERS
     mock_config_entry.add_to_hass(hass)
     with patch("custom_components.deepseek_balance.PLATFORMS", [platform]):
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
@@ -35,27 +45,128 @@ async def test_entities(
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
-async def test_zero_usd_row_and_funded_cny_both_shown(
+def currency_sensors(
+    entity_registry: er.EntityRegistry, entry: MockConfigEntry
+) -> dict[str, list[str]]:
+    """The sensor keys of each currency, read from the registry's entity IDs."""
+    found: dict[str, list[str]] = {}
+    for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id):
+        for description in CURRENCY_SENSORS:
+            prefix = f"sensor.deepseek_0000_{description.key}_"
+            if entity.entity_id.startswith(prefix):
+                currency = entity.entity_id.removeprefix(prefix).upper()
+                found.setdefault(currency, []).append(description.key)
+    return found
+
+
+async def test_a_zero_row_beside_the_funded_one_adds_nothing(
     hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
     simulator: DeepSeekSimulator,
     mock_config_entry: MockConfigEntry,
 ) -> None:
     simulator.state.scenario = Scenario.USD_ZERO_THEN_CNY
+    await setup_integration(hass, mock_config_entry)
+
+    sensors = currency_sensors(entity_registry, mock_config_entry)
+
+    assert list(sensors) == ["CNY"]
+    assert sorted(sensors["CNY"]) == [
+        "average_daily_spend",
+        "days_remaining",
+        "granted_balance",
+        "spend_today",
+        "topped_up_balance",
+        "total_balance",
+    ]
+    assert state_of(hass, "sensor.deepseek_0000_total_balance_cny") == "110.00"
+
+
+async def test_the_only_row_of_an_empty_account_shows(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    simulator.state.accounts = {"CNY": CurrencyAccount(Decimal(0), Decimal(0))}
+    await setup_integration(hass, mock_config_entry)
+
+    assert list(currency_sensors(entity_registry, mock_config_entry)) == ["CNY"]
+    assert state_of(hass, "sensor.deepseek_0000_total_balance_cny") == "0.00"
+
+
+async def test_a_currency_appears_when_funded_and_stays_when_empty_again(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    simulator.state.scenario = Scenario.USD_ZERO_THEN_CNY
+    await setup_integration(hass, mock_config_entry)
+
+    simulator.state.scenario = Scenario.NORMAL
+    simulator.state.top_up("USD", Decimal("5.00"))
+    await advance(hass, freezer, 31)
+    assert state_of(hass, "sensor.deepseek_0000_total_balance_usd") == "5.00"
+
+    simulator.state.spend("USD", Decimal("5.00"))
+    await advance(hass, freezer, 31)
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert sorted(currency_sensors(entity_registry, mock_config_entry)) == [
+        "CNY",
+        "USD",
+    ]
+    assert state_of(hass, "sensor.deepseek_0000_total_balance_usd") == "0.00"
+
+
+async def test_the_only_row_shows_even_when_its_amounts_are_unreadable(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    simulator.state.accounts = {"CNY": CurrencyAccount(Decimal("NaN"), Decimal("NaN"))}
+    await setup_integration(hass, mock_config_entry)
+
+    assert list(currency_sensors(entity_registry, mock_config_entry)) == ["CNY"]
+    assert state_of(hass, "sensor.deepseek_0000_total_balance_cny") == "unavailable"
+
+
+async def test_sensors_an_older_release_created_for_nothing_are_removed(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    hass_storage: dict[str, Any],
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """0.1.0 made rate-limit sensors for every account and sensors for zero rows."""
+    simulator.state.scenario = Scenario.USD_ZERO_THEN_CNY
     mock_config_entry.add_to_hass(hass)
+    kept = entity_registry.async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{ENTRY_ID}_cny_total_balance",
+        config_entry=mock_config_entry,
+    )
+    stale = [
+        entity_registry.async_get_or_create(
+            "sensor", DOMAIN, f"{ENTRY_ID}_{suffix}", config_entry=mock_config_entry
+        )
+        for suffix in ("requests_remaining", "tokens_reset", "usd_total_balance")
+    ]
+    hass_storage[f"{DOMAIN}.{ENTRY_ID}"] = {  # a store of 0.1.0: history only
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.{ENTRY_ID}",
+        "data": {"currencies": {}},
+    }
+
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert hass.states.get("sensor.deepseek_0000_total_balance_usd").state == "0.00"
-    assert hass.states.get("sensor.deepseek_0000_total_balance_cny").state == "110.00"
-
-
-async def test_reset_sensors_are_disabled_by_default(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    init_integration: MockConfigEntry,
-) -> None:
-    for key in ("requests_reset", "tokens_reset"):
-        entry = entity_registry.async_get(f"sensor.deepseek_0000_{key}")
-        assert entry is not None
-        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert entity_registry.async_get(kept.entity_id) is not None
+    assert [entity_registry.async_get(e.entity_id) for e in stale] == [None] * 3
+    assert list(currency_sensors(entity_registry, mock_config_entry)) == ["CNY"]

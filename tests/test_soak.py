@@ -6,11 +6,13 @@ is known before it runs and checked after it.
 
 import asyncio
 from collections import Counter
+from datetime import datetime, timedelta
 from decimal import Decimal
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -29,8 +31,9 @@ from .test_secrets import assert_key_never_logged
 SEED = 20261127
 POLLS = 2000
 BALANCE, MODELS = "/user/balance", "/v1/models"
-PATHS = (BALANCE, MODELS)
-GOOD = {Scenario.NORMAL, Scenario.ACCOUNT_UNAVAILABLE}
+GOOD = {Scenario.NORMAL, Scenario.RATE_LIMIT_HEADERS, Scenario.ACCOUNT_UNAVAILABLE}
+# /v1/models answers 200 to these; only its headers are read, never its body.
+ANSWERED = GOOD | {Scenario.MALFORMED_JSON, Scenario.EMPTY_OBJECT}
 FAILURE_STATUS = {
     Scenario.SERVER_ERROR: "api_error",
     Scenario.BAD_GATEWAY_HTML: "api_error",
@@ -43,17 +46,55 @@ FAILURE_STATUS = {
     Scenario.SLOW: "connection_error",
 }
 P = "deepseek_0000"
+REQUESTS_REMAINING = f"sensor.{P}_requests_remaining"
 INTERVAL = 31  # the 30 s interval, plus Home Assistant's sub-second jitter
 RETRY_AFTER = 120
+
+
+class ProbeModel:
+    """What the rate-limit probe should do, worked out independently of its code.
+
+    It asks /v1/models at the first poll, on every poll while the last answer
+    carried headers, and otherwise about 10 minutes after the last probe. A failed
+    probe keeps the figures until three fail in a row. A probe counts only when the
+    balance beside it succeeded.
+    """
+
+    def __init__(self) -> None:
+        """No probe yet: the first poll asks."""
+        self.last_run: datetime | None = None
+        self.carried = False
+        self.ever_carried = False
+        self.failures = 0
+
+    def is_due(self, now: datetime) -> bool:
+        """Whether a poll at ``now`` asks /v1/models."""
+        return (
+            self.last_run is None
+            or self.carried
+            or now - self.last_run >= timedelta(minutes=10, seconds=-5)
+        )
+
+    def record(self, now: datetime, models: Scenario) -> None:
+        """A probe that counted: whether it was answered, and with headers."""
+        self.last_run = now
+        if models in ANSWERED:
+            self.carried = models is Scenario.RATE_LIMIT_HEADERS
+            self.ever_carried |= self.carried
+            self.failures = 0
+            return
+        self.failures += 1
+        if self.failures >= 3:
+            self.carried = False
 
 
 async def settle(
     simulator: DeepSeekSimulator, slow: int, requests_before: Counter[str]
 ) -> None:
-    """Yield to real I/O until both requests came and only the slow ones remain."""
+    """Yield to real I/O until the requests came and only the slow ones remain."""
     state = simulator.state
     for _ in range(10_000):
-        arrived = all(state.requests[path] > requests_before[path] for path in PATHS)
+        arrived = state.requests[BALANCE] > requests_before[BALANCE]
         if arrived and state.in_flight == slow:
             break
         await asyncio.sleep(0)
@@ -67,23 +108,59 @@ def integration_tasks() -> set[asyncio.Task[object]]:
 
 
 def expected_states(
-    simulator: DeepSeekSimulator, balance: Scenario, models: Scenario
-) -> dict[str, str]:
+    simulator: DeepSeekSimulator, balance: Scenario, probe: ProbeModel
+) -> dict[str, str | None]:
+    """Each entity's state after a poll; ``None`` where it does not exist yet."""
     if balance not in GOOD:
-        return {
+        expected: dict[str, str | None] = {
             f"sensor.{P}_total_balance_cny": "unavailable",
-            f"sensor.{P}_requests_remaining": "unavailable",
             f"binary_sensor.{P}_account_available": "unavailable",
             f"sensor.{P}_api_status": FAILURE_STATUS[balance],
+            REQUESTS_REMAINING: "unavailable",
         }
-    account = simulator.state.accounts["CNY"]
-    unavailable = balance is Scenario.ACCOUNT_UNAVAILABLE
-    return {
-        f"sensor.{P}_total_balance_cny": f"{account.total:.2f}",
-        f"sensor.{P}_requests_remaining": "9999" if models in GOOD else "unknown",
-        f"binary_sensor.{P}_account_available": "off" if unavailable else "on",
-        f"sensor.{P}_api_status": "account_unavailable" if unavailable else "ok",
-    }
+    else:
+        account = simulator.state.accounts["CNY"]
+        unavailable = balance is Scenario.ACCOUNT_UNAVAILABLE
+        expected = {
+            f"sensor.{P}_total_balance_cny": f"{account.total:.2f}",
+            f"binary_sensor.{P}_account_available": "off" if unavailable else "on",
+            f"sensor.{P}_api_status": "account_unavailable" if unavailable else "ok",
+            REQUESTS_REMAINING: "9999" if probe.carried else "unknown",
+        }
+    if not probe.ever_carried:
+        expected[REQUESTS_REMAINING] = None
+    return expected
+
+
+async def run_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    probe: ProbeModel,
+    on_balance: Scenario,
+    on_models: Scenario,
+) -> bool:
+    """One poll: the balance asked once, the rate limits only when due.
+
+    A dropped kept-alive connection is resent once, so either may count twice.
+    """
+    requests = Counter(simulator.state.requests)
+    freezer.tick(INTERVAL)
+    now = dt_util.utcnow()
+    probed = probe.is_due(now)
+    slow = [on_balance, on_models if probed else None].count(Scenario.SLOW)
+    async_fire_time_changed(hass)
+    if slow:
+        await settle(simulator, slow, requests)
+        await advance(hass, freezer, 11)  # past the 10 s request timeout
+    else:
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert simulator.state.requests[BALANCE] - requests[BALANCE] in (1, 2)
+    models_asked = simulator.state.requests[MODELS] - requests[MODELS]
+    assert models_asked in ((1, 2) if probed else (0,))
+    if probed and on_balance in GOOD:
+        probe.record(now, on_models)
+    return probed
 
 
 async def test_soak(
@@ -102,35 +179,29 @@ async def test_soak(
     tasks_before = len(integration_tasks())
     listeners_before = sum(hass.bus.async_listeners().values())
     faults: Counter[str] = Counter()
-    outages = recoveries = retry_afters_honoured = 0
+    outages = recoveries = retry_afters_honoured = probes = 0
     good_before = True
+    probe = ProbeModel()
+    probe.record(dt_util.utcnow(), Scenario.NORMAL)  # set-up's first poll
 
     for poll, (on_balance, on_models) in enumerate(zip(balances, models, strict=True)):
         if poll % 7 == 0:
             simulator.state.spend("CNY", Decimal("0.01"))
         simulator.state.chaos_poll = poll
-        requests = Counter(simulator.state.requests)
-        requests_before = requests[BALANCE]
-        slow = [on_balance, on_models].count(Scenario.SLOW)
-        if slow:
-            freezer.tick(INTERVAL)
-            async_fire_time_changed(hass)
-            await settle(simulator, slow, requests)
-            await advance(hass, freezer, 11)  # past the 10 s request timeout
-        else:
-            await advance(hass, freezer, INTERVAL)
-        # One poll, one request; a dropped kept-alive connection is resent once.
-        assert simulator.state.requests[BALANCE] - requests_before in (1, 2), poll
+        probed = await run_poll(hass, freezer, simulator, probe, on_balance, on_models)
         requests_after = simulator.state.requests[BALANCE]
+        probes += probed
 
+        expected = expected_states(simulator, on_balance, probe)
         states = {
-            entity_id: hass.states.get(entity_id).state  # type: ignore[union-attr]
-            for entity_id in expected_states(simulator, on_balance, on_models)
+            entity_id: state.state if (state := hass.states.get(entity_id)) else None
+            for entity_id in expected
         }
-        assert states == expected_states(simulator, on_balance, on_models), poll
+        assert states == expected, (poll, on_balance, on_models, vars(probe))
 
         faults[on_balance.value] += 1
-        faults[f"models: {on_models.value}"] += 1
+        if probed:
+            faults[f"models: {on_models.value}"] += 1
         good = on_balance in GOOD
         outages += good_before and not good
         recoveries += good and not good_before
@@ -145,7 +216,7 @@ async def test_soak(
     assert_logged_once_per_outage(caplog.records, outages, recoveries)
     assert len(integration_tasks()) <= tasks_before
     assert sum(hass.bus.async_listeners().values()) <= listeners_before
-    samples = len(coordinator.history.currencies["CNY"].samples)
+    samples = len(coordinator.memory.history.currencies["CNY"].samples)
     assert samples < 1_500
 
     await assert_nothing_lingers_after_unload(hass, init_integration)
@@ -155,7 +226,8 @@ async def test_soak(
             print(f"  {fault:<45} {count:>5}")  # noqa: T201
         print(  # noqa: T201
             f"  outages {outages}, recoveries {recoveries}, Retry-After honoured "
-            f"{retry_afters_honoured}, history samples {samples}"
+            f"{retry_afters_honoured}, rate-limit probes {probes}, "
+            f"history samples {samples}"
         )
 
 

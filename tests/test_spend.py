@@ -162,12 +162,15 @@ async def test_history_is_written_with_a_delay_not_every_poll(
 ) -> None:
     await start(hass, freezer, simulator, **{CONF_SCAN_INTERVAL: 30})
     key = f"deepseek_balance.{ENTRY_ID}"
+    # The sensors shown at set-up are written at once, with the first reading.
+    await advance(hass, freezer, 0)
+    assert len(hass_storage[key]["data"]["currencies"]["CNY"]["samples"]) == 1
     for _ in range(9):  # 4.5 minutes of 30-second polls, spending each time
         simulator.state.spend("CNY", Decimal("0.01"))
         await advance(hass, freezer, 30)
-    assert key not in hass_storage
+    assert len(hass_storage[key]["data"]["currencies"]["CNY"]["samples"]) == 1
 
-    await advance(hass, freezer, 31)  # the 300 s delay has passed
+    await advance(hass, freezer, 61)  # 300 s after the first fall, at 30 s
 
     samples = hass_storage[key]["data"]["currencies"]["CNY"]["samples"]
     assert len(samples) == 10  # the first reading and nine falls
@@ -259,6 +262,25 @@ async def test_account_unavailable_raises_and_clears_the_repair(
     await advance(hass, freezer, HOUR)
 
     assert issue_registry.async_get_issue(*REPAIR) is None
+
+
+async def test_the_repair_is_raised_again_after_a_restart_while_unavailable(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    simulator: DeepSeekSimulator,
+) -> None:
+    """Repairs do not outlive a restart: the first poll after it raises it anew."""
+    simulator.state.is_available = False
+    entry = await start(hass, freezer, simulator)
+    assert issue_registry.async_get_issue(*REPAIR) is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    ir.async_delete_issue(hass, *REPAIR)  # as a restart forgets it
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert issue_registry.async_get_issue(*REPAIR) is not None
 
 
 CNY_LEFT = CurrencyBalance("CNY", Decimal(50), Decimal(0), Decimal(50))

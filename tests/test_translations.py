@@ -58,6 +58,12 @@ def entity_keys() -> set[Key]:
         for d in (*CURRENCY_SENSORS, *RATE_LIMIT_SENSORS, API_STATUS_SENSOR)
     }
     keys |= {("entity", "sensor", "api_status", "state", s.value) for s in ApiStatus}
+    # Counts without a unit of their own take it from the translations.
+    keys |= {
+        ("entity", "sensor", str(d.translation_key), "unit_of_measurement")
+        for d in RATE_LIMIT_SENSORS
+        if d.native_unit_of_measurement is None
+    }
     keys |= {
         ("entity", "binary_sensor", str(d.translation_key), "name")
         for d in BINARY_SENSORS
@@ -152,7 +158,7 @@ def test_the_checks_find_what_the_code_uses() -> None:
         "unknown",
     }
     assert len(exception_keys()) == 5
-    assert len(entity_keys()) == 26
+    assert len(entity_keys()) == 30
     assert {key[1] for key in issue_keys()} == {"account_unavailable"}
 
 

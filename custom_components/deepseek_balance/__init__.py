@@ -9,7 +9,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from .api import DeepSeekClient
 from .const import CONF_BASE_URL, DOMAIN
 from .coordinator import DeepSeekConfigEntry, DeepSeekCoordinator, repair_issue_id
-from .storage import HistoryStore
+from .storage import EntryStore
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
@@ -26,9 +26,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> 
         raise ConfigEntryError(
             translation_domain=DOMAIN, translation_key="invalid_url"
         ) from err
-    history_store = HistoryStore(hass, entry.entry_id)
-    history = await history_store.async_load()
-    coordinator = DeepSeekCoordinator(hass, entry, client, history, history_store)
+    store = EntryStore(hass, entry.entry_id)
+    coordinator = DeepSeekCoordinator(
+        hass, entry, client, await store.async_load(), store
+    )
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -36,15 +37,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> 
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> bool:
-    """Unload the platforms and write the history; the coordinator stops itself."""
+    """Unload the platforms and write the memory; the coordinator stops itself."""
     if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         return False
     coordinator = entry.runtime_data
-    await coordinator.history_store.async_save_now(coordinator.history)
+    await coordinator.store.async_save_now(coordinator.memory)
     return True
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> None:
     """Forget the entry's history and withdraw its repair issue."""
-    await HistoryStore(hass, entry.entry_id).async_remove()
+    await EntryStore(hass, entry.entry_id).async_remove()
     ir.async_delete_issue(hass, DOMAIN, repair_issue_id(entry.entry_id))

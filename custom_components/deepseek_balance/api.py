@@ -86,6 +86,11 @@ class CurrencyBalance:
     granted: Decimal | None
     topped_up: Decimal | None
 
+    @property
+    def holds_money(self) -> bool:
+        """Whether any readable amount is other than zero (``None`` and 0 are not)."""
+        return any((self.total, self.granted, self.topped_up))
+
 
 @dataclass(frozen=True, slots=True)
 class Balance:
@@ -125,10 +130,15 @@ class RateLimits:
     tokens: RateLimit = field(default_factory=RateLimit)
     header_names: tuple[str, ...] = ()
 
+    @property
+    def present(self) -> bool:
+        """Whether the answer said anything: DeepSeek itself normally does not."""
+        return self.requests != RateLimit() or self.tokens != RateLimit()
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """Everything one poll learns; ``rate_limits`` is ``None`` if its probe failed."""
+    """One poll; ``rate_limits`` is ``None`` when not probed or the probe failed."""
 
     balance: Balance
     rate_limits: RateLimits | None
@@ -167,11 +177,17 @@ class DeepSeekClient:
         """Bind the key to one base URL; raises ``ValueError`` for a bad URL."""
         self._session = session
         self._base_url = validate_base_url(base_url)
+        self._urls: Final = {
+            path: self._base_url.with_path(self._base_url.path.rstrip("/") + path)
+            for path in (BALANCE_PATH, MODELS_PATH)
+        }
         self._request_timeout = request_timeout
         self._headers: Final = {
             "Authorization": f"Bearer {api_key}",
             "Accept": "application/json",
         }
+        # An answer equal to the last one is not decoded again.
+        self._last_balance: tuple[bytes, Balance] | None = None
 
     @property
     def base_url(self) -> str:
@@ -183,21 +199,28 @@ class DeepSeekClient:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_key=<redacted>)"
 
     async def balance(self) -> Balance:
-        """Fetch ``/user/balance``."""
+        """Fetch ``/user/balance``; an unchanged answer gives the same object."""
         status, _, body = await self._get(BALANCE_PATH)
-        return parse_balance(decode_json(body, status))
+        if self._last_balance is not None and self._last_balance[0] == body:
+            return self._last_balance[1]
+        balance = parse_balance(decode_json(body, status))
+        self._last_balance = (body, balance)
+        return balance
 
     async def rate_limits(self) -> RateLimits:
         """Probe ``/v1/models``, whose answer carries the rate-limit headers."""
         _, headers, _ = await self._get(MODELS_PATH)
         return parse_rate_limits(headers, now=datetime.now(UTC))
 
-    async def snapshot(self) -> Snapshot:
-        """Fetch balance and rate limits concurrently: one round trip per poll.
+    async def snapshot(self, *, probe_rate_limits: bool = True) -> Snapshot:
+        """Fetch the balance and, if asked, the rate limits: one round trip.
 
-        A failed balance call raises. A failed rate-limit probe only leaves
+        Both requests run concurrently, so the probe never delays the balance. A
+        failed balance call raises. A failed rate-limit probe only leaves
         ``rate_limits`` as ``None``: it must not hide a good balance.
         """
+        if not probe_rate_limits:
+            return Snapshot(balance=await self.balance(), rate_limits=None)
         balance, rate_limits = await asyncio.gather(
             self.balance(), self.rate_limits(), return_exceptions=True
         )
@@ -212,7 +235,7 @@ class DeepSeekClient:
 
     async def _get(self, path: str) -> tuple[int, Mapping[str, str], bytes]:
         """GET a path, map failures to typed errors, return status, headers, body."""
-        url = self._base_url.with_path(self._base_url.path.rstrip("/") + path)
+        url = self._urls[path]
         try:
             async with (
                 asyncio.timeout(self._request_timeout),
@@ -238,7 +261,18 @@ class DeepSeekClient:
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
-    """Read the whole body, stopping one chunk past ``MAX_BODY_BYTES``."""
+    """Read the whole body, stopping one chunk past ``MAX_BODY_BYTES``.
+
+    An uncompressed body of declared length within the cap, the usual case, is
+    read at once; a compressed one could inflate past the cap, so it is counted.
+    """
+    length = response.content_length
+    if (
+        length is not None
+        and length <= MAX_BODY_BYTES
+        and "Content-Encoding" not in response.headers
+    ):
+        return await response.read()
     body = bytearray()
     async for chunk in response.content.iter_chunked(64 * 1024):
         body += chunk

@@ -34,7 +34,7 @@ BINARY_SENSORS: tuple[DeepSeekBinarySensorDescription, ...] = (
     DeepSeekBinarySensorDescription(
         key="account_available",
         translation_key="account_available",
-        is_on_fn=lambda data: data.snapshot.balance.is_available,
+        is_on_fn=lambda data: data.balance.is_available,
     ),
     # On below the threshold or forecast set in the options.
     DeepSeekBinarySensorDescription(
@@ -59,7 +59,7 @@ async def async_setup_entry(
 
 
 class DeepSeekBinarySensor(DeepSeekEntity, BinarySensorEntity):
-    """A binary sensor whose state comes from the latest snapshot."""
+    """A binary sensor whose state comes from the latest poll."""
 
     entity_description: DeepSeekBinarySensorDescription
 

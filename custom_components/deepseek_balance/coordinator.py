@@ -21,12 +21,14 @@ from homeassistant.helpers.update_coordinator import (
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    Balance,
     CurrencyBalance,
     DeepSeekAuthError,
     DeepSeekClient,
     DeepSeekConnectionError,
     DeepSeekRateLimitError,
     DeepSeekResponseError,
+    RateLimits,
     Snapshot,
 )
 from .const import (
@@ -37,8 +39,9 @@ from .const import (
     MAX_SCAN_INTERVAL,
     TOP_UP_URL,
 )
-from .history import BalanceHistory, SpendFigures
-from .storage import HistoryStore
+from .history import SpendFigures
+from .probe import RateLimitProbe
+from .storage import EntryMemory, EntryStore
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -67,17 +70,20 @@ class ActivityType(StrEnum):
 
 @dataclass(frozen=True)
 class DeepSeekData:
-    """One poll's view of the account; equal views notify no entity."""
+    """One poll's view of the account; equal views notify no entity.
 
-    snapshot: Snapshot
+    ``rate_limits`` is what the last probe read, kept between probes.
+    """
+
+    balance: Balance
+    rate_limits: RateLimits | None
     spend: Mapping[str, SpendFigures]
     low_balance: bool | None
 
     def balance_of(self, currency: str) -> CurrencyBalance | None:
         """The first row of a currency, if the account reports it."""
         return next(
-            (row for row in self.snapshot.balance.balances if row.currency == currency),
-            None,
+            (row for row in self.balance.balances if row.currency == currency), None
         )
 
 
@@ -114,7 +120,7 @@ def is_low(
 
 
 class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
-    """Fetches one snapshot per poll and keeps the balance history."""
+    """Fetches one snapshot per poll and keeps the entry's memory."""
 
     config_entry: DeepSeekConfigEntry
 
@@ -123,8 +129,8 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         hass: HomeAssistant,
         config_entry: DeepSeekConfigEntry,
         client: DeepSeekClient,
-        history: BalanceHistory,
-        history_store: HistoryStore,
+        memory: EntryMemory,
+        store: EntryStore,
     ) -> None:
         """Poll at the interval chosen in the options, 30 s unless changed."""
         super().__init__(
@@ -140,8 +146,15 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             always_update=False,
         )
         self.client = client
-        self.history = history
-        self.history_store = history_store
+        self.memory = memory
+        self.store = store
+        self.rate_limit_probe = RateLimitProbe()
+        # Changing an option reloads the entry, so the limits are read once.
+        options = config_entry.options
+        self._low_balance_threshold = Decimal(
+            str(options.get(CONF_LOW_BALANCE_THRESHOLD, 0))
+        )
+        self._low_balance_days = Decimal(str(options.get(CONF_LOW_BALANCE_DAYS, 0)))
         self.api_status = ApiStatus.OK
         self._status_before_refresh = ApiStatus.OK
         self._failing_before_refresh = False
@@ -150,25 +163,34 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
     async def _async_update_data(self) -> DeepSeekData:
         self._status_before_refresh = self.api_status
         self._failing_before_refresh = not self.last_update_success
-        snapshot = await self._async_fetch()
+        now = dt_util.utcnow()
+        probe = self.rate_limit_probe.is_due(now)
+        snapshot = await self._async_fetch(probe_rate_limits=probe)
+        if probe:
+            self.rate_limit_probe.record(now, snapshot.rate_limits)
         self.api_status = (
             ApiStatus.ACCOUNT_UNAVAILABLE
             if snapshot.balance.is_available is False
             else ApiStatus.OK
         )
-        now = dt_util.utcnow()
-        changes = self.history.record(now, snapshot.balance)
-        self.history_store.async_schedule_save(self.history)
-        spend = self.history.figures(now, dt_util.start_of_local_day())
-        options = self.config_entry.options
+        # The base class leaves data None until the first successful refresh.
+        previous = cast("DeepSeekData | None", self.data)
+        # An unchanged balance was recorded by the poll that first saw it.
+        if previous is None or snapshot.balance != previous.balance:
+            changes = self.memory.history.record(now, snapshot.balance)
+            self.store.async_schedule_save(self.memory)
+        else:
+            changes = []
+        spend = self.memory.history.figures(now, dt_util.start_of_local_day())
         data = DeepSeekData(
-            snapshot=snapshot,
+            balance=snapshot.balance,
+            rate_limits=self.rate_limit_probe.rate_limits,
             spend=spend,
             low_balance=is_low(
                 snapshot.balance.primary,
                 spend,
-                Decimal(str(options.get(CONF_LOW_BALANCE_THRESHOLD, 0))),
-                Decimal(str(options.get(CONF_LOW_BALANCE_DAYS, 0))),
+                self._low_balance_threshold,
+                self._low_balance_days,
             ),
         )
         for change in changes:
@@ -176,14 +198,19 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
                 ActivityType(change.kind),
                 {"amount": float(change.amount), "currency": change.currency},
             )
-        self._announce_transitions(data)
-        self._update_repair_issue(is_available=snapshot.balance.is_available)
+        if previous is not None:
+            self._announce_transitions(previous, data)
+        if (
+            previous is None
+            or previous.balance.is_available != data.balance.is_available
+        ):
+            self._update_repair_issue(is_available=data.balance.is_available)
         return data
 
-    async def _async_fetch(self) -> Snapshot:
+    async def _async_fetch(self, *, probe_rate_limits: bool) -> Snapshot:
         """One snapshot, with the client's errors turned into Home Assistant's."""
         try:
-            return await self.client.snapshot()
+            return await self.client.snapshot(probe_rate_limits=probe_rate_limits)
         except DeepSeekAuthError as err:
             self.api_status = ApiStatus.AUTH_FAILED
             raise ConfigEntryAuthFailed(
@@ -209,17 +236,13 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
                 translation_placeholders={"error": str(err)},
             ) from err
 
-    def _announce_transitions(self, data: DeepSeekData) -> None:
+    def _announce_transitions(self, previous: DeepSeekData, data: DeepSeekData) -> None:
         """Fire low_balance and account_unavailable when they begin.
 
-        The first poll after start-up only sets the baseline: a restart while the
-        balance is low is no news.
+        Only between two polls: the first poll after start-up sets the baseline, as
+        a restart while the balance is low is no news.
         """
-        # The base class leaves data None until the first successful refresh.
-        previous = cast("DeepSeekData | None", self.data)
-        if previous is None:
-            return
-        primary = data.snapshot.balance.primary
+        primary = data.balance.primary
         if (
             data.low_balance
             and previous.low_balance is False
@@ -239,10 +262,7 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
                     ),
                 },
             )
-        if (
-            data.snapshot.balance.is_available is False
-            and previous.snapshot.balance.is_available is True
-        ):
+        if data.balance.is_available is False and previous.balance.is_available is True:
             self._announce(ActivityType.ACCOUNT_UNAVAILABLE, {})
 
     def _announce(self, activity: ActivityType, attributes: dict[str, Any]) -> None:

@@ -18,13 +18,14 @@ TO_REDACT = {CONF_API_KEY}
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: DeepSeekConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry, the last snapshot and how the last polls went."""
+    """Return the entry, what the last poll saw and how the last polls went."""
     config_entry = async_redact_data(entry.as_dict(), TO_REDACT)
     if entry.state is not ConfigEntryState.LOADED:
         # Asked for while setting up, retrying or reloading: no poll to report.
         return {"config_entry": config_entry, "state": entry.state.value}
     coordinator = entry.runtime_data
     data = coordinator.data
+    probe = coordinator.rate_limit_probe
     last_success = coordinator.last_update_success_time
     return {
         "config_entry": config_entry,
@@ -37,14 +38,26 @@ async def async_get_config_entry_diagnostics(
         "last_update_success": coordinator.last_update_success,
         "last_success_time": last_success.isoformat() if last_success else None,
         "last_error": _describe(coordinator.last_exception),
-        "snapshot": _json_safe(asdict(data.snapshot)),
+        "balance": _json_safe(asdict(data.balance)),
+        "rate_limits": _json_safe(
+            None if data.rate_limits is None else asdict(data.rate_limits)
+        ),
+        "rate_limit_probe": {
+            "last_run": _json_safe(probe.last_run),
+            "headers_seen": probe.headers_seen,
+            "failures_in_a_row": probe.failures,
+        },
         "spend": _json_safe(
             {currency: asdict(figures) for currency, figures in data.spend.items()}
         ),
         "low_balance": data.low_balance,
+        "sensors_shown": {
+            "currencies": coordinator.memory.sensors.currencies,
+            "rate_limits": coordinator.memory.sensors.rate_limits,
+        },
         "history_samples": {
             currency: len(history.samples)
-            for currency, history in coordinator.history.currencies.items()
+            for currency, history in coordinator.memory.history.currencies.items()
         },
     }
 

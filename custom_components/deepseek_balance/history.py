@@ -168,6 +168,8 @@ class CurrencyHistory:
         Thinning keeps the last sample of each bucket, and buckets start on the
         boundaries asked for here, so thinned and full series give one answer.
         """
+        if at <= self.since:
+            return Decimal(0)  # even when thinning has dropped the first sample
         index = bisect_left(self.samples, at, key=lambda sample: sample.at)
         return self.samples[max(index - 1, 0)].spent
 

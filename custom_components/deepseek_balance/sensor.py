@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, override
 
 from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -14,9 +15,10 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import CurrencyBalance, RateLimit, RateLimits
+from .api import Balance, CurrencyBalance, RateLimit, RateLimits
 from .coordinator import (
     ApiStatus,
     DeepSeekConfigEntry,
@@ -121,7 +123,10 @@ def _seconds(duration: timedelta | None) -> float | None:
 def _rate_limit_sensors(
     kind: str, dimension: Callable[[RateLimits], RateLimit]
 ) -> tuple[DeepSeekRateLimitSensorDescription, ...]:
-    """Limit, remaining and reset sensors of one dimension: requests or tokens."""
+    """Limit, remaining and reset sensors of one dimension: requests or tokens.
+
+    The counts take their unit ("requests", "tokens") from the translations.
+    """
     return (
         DeepSeekRateLimitSensorDescription(
             key=f"{kind}_limit",
@@ -166,37 +171,76 @@ async def async_setup_entry(
     entry: DeepSeekConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors, and balance sensors for each currency as it appears."""
+    """Add each sensor once there is something to show, and keep it from then on.
+
+    The entry's store remembers what was shown, so a restart brings every such
+    sensor back. Registered sensors of the entry that were never shown, as an
+    older release created them, are removed.
+    """
     coordinator = entry.runtime_data
-    known_currencies: set[str] = set()
+    shown = coordinator.memory.sensors
+    added_currencies: set[str] = set()
+    rate_limits_added = False
+    unique_ids: set[str] = set()
 
     @callback
-    def add_new_currencies() -> None:
-        new = [
-            currency
-            for currency in dict.fromkeys(
-                row.currency for row in coordinator.data.snapshot.balance.balances
-            )
-            if currency not in known_currencies
-        ]
-        known_currencies.update(new)
-        async_add_entities(
+    def add_what_there_is_to_show() -> None:
+        nonlocal rate_limits_added
+        data = coordinator.data
+        if shown.show(
+            currencies_to_show(data.balance),
+            rate_limits=data.rate_limits is not None and data.rate_limits.present,
+        ):
+            coordinator.store.async_schedule_save(coordinator.memory, soon=True)
+        entities: list[SensorEntity] = [
             DeepSeekCurrencySensor(coordinator, description, currency)
-            for currency in new
+            for currency in shown.currencies
+            if currency not in added_currencies
             for description in CURRENCY_SENSORS
-        )
-
-    add_new_currencies()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_currencies))
-    async_add_entities(
-        [
-            *(
+        ]
+        added_currencies.update(shown.currencies)
+        if shown.rate_limits and not rate_limits_added:
+            rate_limits_added = True
+            entities += (
                 DeepSeekRateLimitSensor(coordinator, description)
                 for description in RATE_LIMIT_SENSORS
-            ),
-            DeepSeekApiStatusSensor(coordinator, API_STATUS_SENSOR),
-        ]
-    )
+            )
+        if entities:
+            unique_ids.update(str(entity.unique_id) for entity in entities)
+            async_add_entities(entities)
+
+    api_status = DeepSeekApiStatusSensor(coordinator, API_STATUS_SENSOR)
+    unique_ids.add(str(api_status.unique_id))
+    async_add_entities([api_status])
+    add_what_there_is_to_show()
+    entry.async_on_unload(coordinator.async_add_listener(add_what_there_is_to_show))
+    _remove_sensors_never_shown(hass, entry.entry_id, unique_ids)
+
+
+def _remove_sensors_never_shown(
+    hass: HomeAssistant, entry_id: str, shown: set[str]
+) -> None:
+    """Drop the entry's registered sensors that are not (and were never) shown."""
+    registry = er.async_get(hass)
+    for registry_entry in er.async_entries_for_config_entry(registry, entry_id):
+        if (
+            registry_entry.domain == SENSOR_DOMAIN
+            and registry_entry.unique_id not in shown
+        ):
+            registry.async_remove(registry_entry.entity_id)
+
+
+def currencies_to_show(balance: Balance) -> list[str]:
+    """The currencies that hold money; while none does, the primary one.
+
+    A zero row beside the funded one (USD beside CNY, often) adds nothing; the only
+    row of a new, empty account still shows, even with its amounts unreadable.
+    """
+    if funded := [row.currency for row in balance.balances if row.holds_money]:
+        return funded
+    if (primary := balance.primary or next(iter(balance.balances), None)) is not None:
+        return [primary.currency]
+    return []
 
 
 class DeepSeekCurrencySensor(DeepSeekEntity, SensorEntity):
@@ -246,14 +290,14 @@ class DeepSeekCurrencySensor(DeepSeekEntity, SensorEntity):
 
 
 class DeepSeekRateLimitSensor(DeepSeekEntity, SensorEntity):
-    """A rate-limit figure; unknown when DeepSeek sends no such header."""
+    """A rate-limit figure; unknown while the answers carry no such header."""
 
     entity_description: DeepSeekRateLimitSensorDescription
 
     @property
     @override
     def native_value(self) -> float | None:
-        rate_limits = self.coordinator.data.snapshot.rate_limits
+        rate_limits = self.coordinator.data.rate_limits
         return (
             None
             if rate_limits is None

@@ -7,20 +7,47 @@ frontend drives it. Used by the end-to-end tests and by ``scripts/develop``.
 import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
+from datetime import UTC, datetime
 import itertools
 import json
 import os
 from pathlib import Path
+import shutil
 import socket
 import subprocess
 import sys
 from typing import Any
 
 import aiohttp
+from homeassistant.components.http import config as http_config
+
+from tests.demo_account import DEMO_TIME_ZONE
 
 ROOT = Path(__file__).resolve().parents[2]
+# Debian's Chromium, headless as root on a machine without outside network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CLIENT_ID = "http://127.0.0.1/"  # Home Assistant accepts any http URL as client id
 DOMAIN = "deepseek_balance"
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (Playwright's own download is not used)."""
+    return shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def tracebacks(log: str) -> list[str]:
+    """Each traceback's text: its frames, up to and with the exception line."""
+    found: list[str] = []
+    current: list[str] | None = None
+    for line in log.splitlines():
+        if line.startswith("Traceback (most recent call last):"):
+            current = [line]
+        elif current is not None:
+            current.append(line)
+            if line and not line[0].isspace():  # the exception line ends it
+                found.append("\n".join(current))
+                current = None
+    return found
 
 
 def free_port() -> int:
@@ -30,24 +57,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def write_config(config_dir: Path, *, http_port: int | None = None) -> None:
+def write_config(config_dir: Path, *, http_port: int) -> None:
     """A minimal configuration with the integration from the working tree.
 
-    Without ``http_port`` Home Assistant keeps its default, port 8123.
+    Home Assistant listens on 127.0.0.1 at ``http_port`` only.
     """
     config_dir.mkdir(parents=True, exist_ok=True)
     link = config_dir / "custom_components"
     if not link.exists():
         link.symlink_to(ROOT / "custom_components", target_is_directory=True)
-    http = (
-        f"http:\n  server_host: 127.0.0.1\n  server_port: {http_port}\n"
-        if http_port
-        else ""
-    )
     (config_dir / "configuration.yaml").write_text(
         "homeassistant:\n"
         "  name: DeepSeek demo\n"
-        "  time_zone: Asia/Shanghai\n"
+        f"  time_zone: {DEMO_TIME_ZONE}\n"
         "  currency: CNY\n"
         "  country: CN\n"
         "  unit_system: metric\n"
@@ -57,14 +79,53 @@ def write_config(config_dir: Path, *, http_port: int | None = None) -> None:
         "logger:\n"
         "  default: warning\n"
         "  logs:\n"
-        "    custom_components.deepseek_balance: info\n" + http
+        "    custom_components.deepseek_balance: info\n"
+    )
+    write_http_settings(config_dir, http_port)
+
+
+def write_http_settings(config_dir: Path, port: int) -> None:
+    """Home Assistant's stored HTTP settings: ``port``, on 127.0.0.1 only.
+
+    Home Assistant 2026.x keeps them in ``.storage/http`` and shows HTTP settings
+    left in YAML as a repair, so they go where it reads them, in its own format.
+    """
+    settings = http_config.HTTP_STORAGE_SCHEMA(
+        {"server_port": port, "server_host": ["127.0.0.1"]}
+    )
+    storage = config_dir / ".storage"
+    storage.mkdir(exist_ok=True)
+    (storage / http_config.STORAGE_KEY).write_text(
+        json.dumps(
+            {
+                "version": http_config.STORAGE_VERSION,
+                "minor_version": http_config.STORAGE_MINOR_VERSION,
+                "key": http_config.STORAGE_KEY,
+                "data": {
+                    http_config.KEY_STABLE: {
+                        **settings,
+                        http_config.HTTP_CONFIG_CREATED_AT: datetime.now(
+                            UTC
+                        ).isoformat(),
+                        http_config.HTTP_CONFIG_ERROR: None,
+                        http_config.HTTP_CONFIG_ERROR_MESSAGE: None,
+                    },
+                    http_config.KEY_PENDING: None,
+                    http_config.KEY_YAML_MIGRATION_DONE: True,
+                },
+            }
+        )
     )
 
 
 def start_simulator(
-    port: int, api_key: str, *, drain_per_hour: str = "0", latency: float = 0
+    port: int, api_key: str, *, latency: float = 0, demo_state: Path | None = None
 ) -> subprocess.Popen[bytes]:
-    """``python -m tests.deepseek_simulator`` on 127.0.0.1."""
+    """``python -m tests.deepseek_simulator`` on 127.0.0.1.
+
+    With ``demo_state`` it runs the demo account, kept in that file.
+    """
+    demo = ["--demo", "--state-file", str(demo_state)] if demo_state else []
     return subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -74,10 +135,9 @@ def start_simulator(
             str(port),
             "--api-key",
             api_key,
-            "--drain-per-hour",
-            drain_per_hour,
             "--latency",
             str(latency),
+            *demo,
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -244,11 +304,6 @@ class HomeAssistantApi:
         if self._ws is not None:
             await self._ws.close()
 
-    async def promote_http_config(self) -> None:
-        """Confirm the HTTP settings from YAML, so Home Assistant keeps them."""
-        with contextlib.suppress(RuntimeError):  # nothing pending: already stable
-            await self.ws({"type": "http/config/promote"})
-
     async def states(self) -> dict[str, dict[str, Any]]:
         """Every entity's state, by entity ID."""
         return {state["entity_id"]: state for state in await self.get("/api/states")}
@@ -271,6 +326,67 @@ class HomeAssistantApi:
         return await self.configure(
             flow["flow_id"], {"api_key": api_key, "advanced": {"base_url": base_url}}
         )
+
+    async def set_options(self, entry_id: str, options: dict[str, Any]) -> None:
+        """Submit the options flow of an entry, as its Configure dialog does."""
+        form = await self.post(
+            "/api/config/config_entries/options/flow", {"handler": entry_id}
+        )
+        done = await self.post(
+            f"/api/config/config_entries/options/flow/{form['flow_id']}", options
+        )
+        if done["type"] != "create_entry":
+            raise RuntimeError(f"Options refused: {done.get('errors')}")
+
+    async def set_entry_disabled(self, entry_id: str, *, disabled: bool) -> None:
+        """Disable (unload) or enable (set up) an entry; returns when done."""
+        await self.ws(
+            {
+                "type": "config_entries/disable",
+                "entry_id": entry_id,
+                "disabled_by": "user" if disabled else None,
+            }
+        )
+
+    async def import_statistics(
+        self, entity_id: str, unit: str, rows: list[dict[str, Any]]
+    ) -> None:
+        """Hourly long-term statistics of a sensor with a sum, through the recorder."""
+        await self.ws(
+            {
+                "type": "recorder/import_statistics",
+                "metadata": {
+                    "has_sum": True,
+                    "mean_type": 0,  # none: a total has no mean
+                    "name": None,
+                    "source": "recorder",
+                    "statistic_id": entity_id,
+                    "unit_class": None,
+                    "unit_of_measurement": unit,
+                },
+                "stats": rows,
+            }
+        )
+
+    async def statistics(
+        self,
+        statistic_ids: list[str],
+        *,
+        since: datetime,
+        period: str,
+        types: list[str],
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Long-term statistics rows by statistic ID, as the frontend's graphs ask."""
+        rows: dict[str, list[dict[str, Any]]] = await self.ws(
+            {
+                "type": "recorder/statistics_during_period",
+                "start_time": since.isoformat(),
+                "statistic_ids": statistic_ids,
+                "period": period,
+                "types": types,
+            }
+        )
+        return rows
 
     async def entries(self) -> list[dict[str, Any]]:
         """The integration's config entries."""
@@ -315,6 +431,13 @@ class SimulatorControl:
         """Control the simulator at ``base_url``."""
         self.session = session
         self.base_url = base_url
+
+    async def history(self) -> list[list[str]]:
+        """The demo account's week: ``[time, granted, topped_up]`` readings."""
+        async with self.session.get(f"{self.base_url}/_simulator/history") as response:
+            response.raise_for_status()
+            readings: list[list[str]] = await response.json()
+            return readings
 
     async def set(self, **changes: Any) -> dict[str, Any]:
         """Apply changes (see ``SimulatorState.apply``); return the counters."""

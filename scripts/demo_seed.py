@@ -1,0 +1,104 @@
+"""Turn the demo account's week into what Home Assistant would hold after it.
+
+The readings are recorded through the integration's own ``BalanceHistory``, as if it
+had polled all week, which gives both the stored history and, hour by hour, the
+figures its sensors would have shown: the long-term statistics to import.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any, Final
+
+from custom_components.deepseek_balance.api import Balance, CurrencyBalance
+from custom_components.deepseek_balance.history import BalanceHistory
+from tests.demo_account import CURRENCY, Reading
+
+HOUR: Final = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class HourEnd:
+    """The account at the end of one hour of the week."""
+
+    start: datetime
+    total: Decimal
+    spent: Decimal  # everything spent since the week began
+    spend_today: Decimal
+    day_start: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSeed:
+    """The integration's stored history and the hourly rows behind the statistics."""
+
+    history: dict[str, Any]
+    hours: list[HourEnd]
+
+    def balance_statistics(self) -> list[dict[str, Any]]:
+        """Hourly rows of the total balance (state class total, no reset)."""
+        last = self.hours[-1]
+        return [
+            {
+                "start": hour.start.isoformat(),
+                "state": float(hour.total),
+                # Relative to the last imported hour: the recorder's own sums start
+                # at 0 when it compiles the first hour after the import.
+                "sum": float(hour.total - last.total),
+            }
+            for hour in self.hours
+        ]
+
+    def spend_statistics(self) -> list[dict[str, Any]]:
+        """Hourly rows of *Spend today* (state class total, reset at midnight)."""
+        last = self.hours[-1]
+        return [
+            {
+                "start": hour.start.isoformat(),
+                "state": float(hour.spend_today),
+                "last_reset": hour.day_start.isoformat(),
+                "sum": float(hour.spent - last.spent),
+            }
+            for hour in self.hours
+        ]
+
+
+def demo_seed(readings: list[Reading], time_zone: tzinfo) -> DemoSeed:
+    """Record the week reading by reading, and note every whole hour's end."""
+    history = BalanceHistory()
+    hours: list[HourEnd] = []
+    # The first hour that starts after the first reading.
+    next_end = readings[0].at.replace(minute=0, second=0, microsecond=0) + 2 * HOUR
+    for reading in readings:
+        while reading.at >= next_end:
+            hours.append(_hour_end(history, next_end, time_zone))
+            next_end += HOUR
+        history.record(
+            reading.at,
+            Balance(
+                is_available=True,
+                balances=(
+                    CurrencyBalance(
+                        CURRENCY, reading.total, reading.granted, reading.topped_up
+                    ),
+                ),
+            ),
+        )
+    return DemoSeed(history=history.as_dict(), hours=hours)
+
+
+def _hour_end(history: BalanceHistory, end: datetime, time_zone: tzinfo) -> HourEnd:
+    """What the sensors showed at the last second of the hour that ends at ``end``."""
+    moment = end - timedelta(seconds=1)
+    day_start = moment.astimezone(time_zone).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    figures = history.figures(moment, day_start)[CURRENCY]
+    last = history.currencies[CURRENCY].samples[-1]
+    return HourEnd(
+        start=end - HOUR,
+        total=last.total,
+        spent=last.spent,
+        spend_today=figures.today,
+        day_start=day_start,
+    )

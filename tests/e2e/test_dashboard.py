@@ -1,0 +1,248 @@
+"""The demo a newcomer starts with ``scripts/develop``, seen in Chromium.
+
+``scripts/develop --demo`` runs as a user runs it (on free ports, in a temporary
+configuration folder). The dashboard must be full at once, and fit a wall tablet:
+no card may show Unknown or Unavailable, no label may be cut off, and nothing may
+fall below the screen.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+import json
+import os
+from pathlib import Path
+import signal
+import time
+from typing import Any
+
+import aiohttp
+from playwright.async_api import Page, async_playwright
+import pytest
+import pytest_asyncio
+import yaml
+
+from .harness import (
+    CHROMIUM_ARGS,
+    ROOT,
+    HomeAssistantApi,
+    chromium_path,
+    free_port,
+    tracebacks,
+)
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+WALL_SIZES = [(1024, 600), (800, 1280), (1920, 1080)]
+DASHBOARD = "deepseek-wall/deepseek"  # its entity IDs are the demo key's: ••••1a2b
+# What the frontend writes where a value or an entity is missing.
+MISSING = (
+    "unknown",
+    "unavailable",
+    "not found",
+    "no statistics",
+    "configuration warning",
+    "configuration error",
+)
+
+# Every visible card's texts, whether each is cut off (its box narrower than its
+# text) or outside its card, and where each card ends. Cards live in shadow roots.
+INSPECT_CARDS = """
+() => {
+  const deep = (root, found = []) => {
+    for (const el of root.querySelectorAll("*")) {
+      found.push(el);
+      if (el.shadowRoot) deep(el.shadowRoot, found);
+    }
+    return found;
+  };
+  const textOf = (el) => deep(el, [el]).flatMap((node) =>
+    [...node.childNodes, ...(node.shadowRoot ? node.shadowRoot.childNodes : [])]
+      .filter((child) => child.nodeType === Node.TEXT_NODE)
+      .map((child) => child.textContent.trim()).filter(Boolean)).join(" ");
+  const cards = deep(document).filter(
+    (el) => el.tagName === "HA-CARD" && el.checkVisibility());
+  return cards.map((card) => {
+    const box = card.getBoundingClientRect();
+    const elements = deep(card, [card]).filter((el) => el.checkVisibility());
+    const texts = elements.filter((el) => [...el.childNodes].some(
+      (child) => child.nodeType === Node.TEXT_NODE && child.textContent.trim()));
+    return {
+      text: textOf(card),
+      bottom: box.bottom,
+      right: box.right,
+      cut: elements.filter((el) => {
+        const style = getComputedStyle(el);
+        const clips = style.textOverflow === "ellipsis" || style.overflow !== "visible";
+        return clips && textOf(el) && el.scrollWidth > el.clientWidth + 1;
+      }).map(textOf),
+      outside: texts.filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.top < box.top - 1 || r.bottom > box.bottom + 1
+          || r.left < box.left - 1 || r.right > box.right + 1;
+      }).map(textOf),
+    };
+  });
+}
+"""
+
+
+@dataclass
+class Demo:
+    """A running ``scripts/develop --demo`` and how to log in to it."""
+
+    config_dir: Path
+    url: str
+    username: str
+    password: str
+    ready_after: float
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
+    """``scripts/develop --demo`` until it prints the dashboard; Ctrl-C at the end."""
+    config_dir = tmp_path_factory.mktemp("develop")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DEEPSEEK_API_KEY"}
+    started = time.monotonic()
+    develop = await asyncio.create_subprocess_exec(
+        ROOT / "scripts/develop",
+        "--demo",
+        "--config",
+        str(config_dir),
+        "--port",
+        str(port),
+        "--simulator-port",
+        str(free_port()),
+        stdout=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    assert develop.stdout is not None
+    try:
+        async with asyncio.timeout(240):
+            while b"Dashboard:" not in (line := await develop.stdout.readline()):
+                assert line, "scripts/develop stopped before the dashboard was ready"
+        ready_after = time.monotonic() - started
+        login = json.loads((config_dir / ".develop.json").read_text())
+        yield Demo(
+            config_dir,
+            f"http://127.0.0.1:{port}",
+            login["username"],
+            login["password"],
+            ready_after,
+        )
+    finally:
+        if develop.returncode is None:
+            develop.send_signal(signal.SIGINT)
+            async with asyncio.timeout(90):
+                await develop.communicate()
+    assert develop.returncode == 0
+
+
+def dashboard_cards() -> list[dict[str, Any]]:
+    config = yaml.safe_load((ROOT / "examples/dashboard.yaml").read_text())
+    return [
+        card
+        for view in config["views"]
+        for section in view["sections"]
+        for card in section["cards"]
+    ]
+
+
+async def test_demo_is_full_at_once(
+    demo: Demo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every entity on the dashboard has a value, every graph has statistics."""
+    async with aiohttp.ClientSession() as session:
+        api = HomeAssistantApi(session, demo.url)
+        login = json.loads((demo.config_dir / ".develop.json").read_text())
+        await api.refresh(login["refresh_token"])
+        states = await api.states()
+        shown = {card["entity"] for card in dashboard_cards() if "entity" in card}
+        missing = {
+            entity_id: states.get(entity_id, {}).get("state")
+            for entity_id in shown
+            if states.get(entity_id, {}).get("state")
+            in (None, "unknown", "unavailable")
+        }
+        empty_graphs = []
+        for card in dashboard_cards():
+            if card["type"] != "statistics-graph":
+                continue
+            statistic_ids = [entity["entity"] for entity in card["entities"]]
+            rows = await api.statistics(
+                statistic_ids,
+                since=datetime.now(UTC) - timedelta(days=card["days_to_show"]),
+                period=card["period"],
+                types=card["stat_types"],
+            )
+            days = {
+                statistic_id: len(rows.get(statistic_id, []))
+                for statistic_id in statistic_ids
+            }
+            if min(days.values()) < 7:  # a week of statistics, imported as demo data
+                empty_graphs.append((card["title"], days))
+        await api.close()
+
+    assert missing == {}
+    assert empty_graphs == []
+    with capsys.disabled():
+        print(  # noqa: T201
+            f"\nscripts/develop --demo: dashboard ready after {demo.ready_after:.0f} s"
+        )
+
+
+async def open_dashboard(page: Page, demo: Demo) -> None:
+    await page.goto(f"{demo.url}/{DASHBOARD}")
+    await page.locator("input[name=username]").fill(demo.username)
+    await page.locator("input[type=password]").fill(demo.password)
+    await page.get_by_role("button", name="Log in").click()
+    await page.get_by_text("Spend per day, 30 days").wait_for(timeout=30_000)
+    await page.wait_for_timeout(3_000)  # charts draw, the gauge's needle settles
+
+
+@pytest.mark.parametrize(("width", "height"), WALL_SIZES)
+async def test_dashboard_fits_a_wall_panel(
+    demo: Demo,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    width: int,
+    height: int,
+) -> None:
+    folder = Path(
+        os.environ.get("DASHBOARD_SCREENSHOTS", tmp_path_factory.getbasetemp())
+    )
+    screenshot = folder / f"dashboard-{width}x{height}.png"
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS
+        )
+        page = await browser.new_page(viewport={"width": width, "height": height})
+        await open_dashboard(page, demo)
+        cards = await page.evaluate(INSPECT_CARDS)
+        await page.screenshot(path=str(screenshot))
+        await browser.close()
+
+    with capsys.disabled():
+        print(f"\n{width}x{height}: {screenshot}")  # noqa: T201
+    assert len(cards) == len(dashboard_cards())
+    assert [
+        card["text"]
+        for card in cards
+        if any(word in card["text"].lower() for word in MISSING)
+    ] == []
+    assert [(card["text"], card["cut"]) for card in cards if card["cut"]] == []
+    assert [(card["text"], card["outside"]) for card in cards if card["outside"]] == []
+    below = [card["text"] for card in cards if card["bottom"] > height]
+    beside = [card["text"] for card in cards if card["right"] > width]
+    assert below == []
+    assert beside == []
+
+
+async def test_demo_logs_no_traceback_from_the_integration(demo: Demo) -> None:
+    log = (demo.config_dir / "hass.out").read_text()
+
+    ours = [t for t in tracebacks(log) if "custom_components/deepseek_balance" in t]
+
+    assert ours == []

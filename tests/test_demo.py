@@ -1,0 +1,106 @@
+"""The demo's week: a realistic account, and what Home Assistant gets of it."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+import itertools
+from zoneinfo import ZoneInfo
+
+from custom_components.deepseek_balance.history import BalanceHistory
+from scripts.demo_seed import demo_seed
+
+from .demo_account import (
+    DEMO_TIME_ZONE,
+    START_GRANTED,
+    START_TOPPED_UP,
+    TOP_UP,
+    demo_week,
+    spending_rate,
+)
+
+NOW = datetime(2026, 11, 28, 4, 3, 38, tzinfo=UTC)  # 12:03 on a Saturday in Shanghai
+ZONE = ZoneInfo(DEMO_TIME_ZONE)
+
+
+def test_the_week_is_five_minute_readings_with_one_top_up() -> None:
+    readings = demo_week(NOW)
+
+    assert readings[0].at == NOW - timedelta(days=7)
+    assert readings[-1].at == NOW
+    assert {b.at - a.at for a, b in itertools.pairwise(readings)} == {
+        timedelta(minutes=5)
+    }
+    rises = [
+        b.topped_up - a.topped_up
+        for a, b in itertools.pairwise(readings)
+        if b.topped_up > a.topped_up
+    ]
+    assert len(rises) == 1
+    assert TOP_UP < rises[0] + Decimal(1) <= TOP_UP + 1  # less the step's spending
+    assert all(b.granted <= a.granted for a, b in itertools.pairwise(readings))
+    assert (readings[0].granted, readings[0].topped_up) == (
+        START_GRANTED,
+        START_TOPPED_UP,
+    )
+    assert all(
+        reading.total == reading.total.quantize(Decimal("0.01")) for reading in readings
+    )
+
+
+def test_spending_has_a_daily_rhythm() -> None:
+    def rate(hour: int, day: int = 25) -> Decimal:
+        return spending_rate(datetime(2026, 11, day, hour, 30, tzinfo=ZONE))
+
+    assert rate(15) > 10 * rate(3)  # busy afternoons, quiet nights
+    assert rate(15, day=29) < rate(15)  # a Sunday is quieter than a Wednesday
+
+
+def test_granted_credit_is_spent_first() -> None:
+    readings = demo_week(NOW)
+    first_paid_spend = next(
+        b for a, b in itertools.pairwise(readings) if b.topped_up < a.topped_up
+    )
+
+    assert first_paid_spend.granted == 0
+
+
+def test_the_seed_is_the_history_the_integration_would_have_kept() -> None:
+    readings = demo_week(NOW)
+
+    seed = demo_seed(readings, ZONE)
+
+    history = BalanceHistory.from_dict(seed.history)
+    figures = history.figures(
+        NOW, NOW.astimezone(ZONE).replace(hour=0, minute=0, second=0)
+    )
+    # What a poll can see: every fall of a part (the top-up hides its step's spend).
+    spent = sum(
+        max(a.granted - b.granted, Decimal(0))
+        + max(a.topped_up - b.topped_up, Decimal(0))
+        for a, b in itertools.pairwise(readings)
+    )
+    assert history.currencies["CNY"].samples[-1].total == readings[-1].total
+    assert figures["CNY"].daily_average == (spent / 7).quantize(Decimal("0.01"))
+    assert figures["CNY"].days_remaining is not None
+    assert figures["CNY"].today > 0
+
+
+def test_the_statistics_cover_every_whole_hour_and_reset_at_midnight() -> None:
+    seed = demo_seed(demo_week(NOW), ZONE)
+    spend = seed.spend_statistics()
+    balance = seed.balance_statistics()
+
+    starts = [datetime.fromisoformat(row["start"]) for row in spend]
+    assert starts[0] == datetime(2026, 11, 21, 5, tzinfo=UTC)  # first whole hour
+    assert starts[-1] == datetime(2026, 11, 28, 3, tzinfo=UTC)  # last one ended
+    assert len(starts) == 7 * 24 - 1
+    assert [row["start"] for row in balance] == [row["start"] for row in spend]
+    # The recorder's own sums go on from 0 after the import.
+    assert spend[-1]["sum"] == balance[-1]["sum"] == 0
+    resets = {row["last_reset"] for row in spend}
+    assert len(resets) == 8  # a partial first day, six whole days and today
+    midnight_rows = [
+        row
+        for row in spend
+        if datetime.fromisoformat(row["start"]).astimezone(ZONE).hour == 0
+    ]
+    assert all(row["state"] < 0.2 for row in midnight_rows)  # quiet first hour

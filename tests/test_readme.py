@@ -1,0 +1,88 @@
+"""The README tells a newcomer what is true: entities, buttons, commands, the key."""
+
+import json
+from pathlib import Path
+import re
+import subprocess
+
+import pytest
+
+from custom_components.deepseek_balance import config_flow
+
+from .deepseek_simulator import DEFAULT_API_KEY
+
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+COMPONENT = Path(config_flow.__file__).parent
+
+
+def section(title: str) -> str:
+    start = README.index(f"\n## {title}\n")
+    end = README.find("\n## ", start + 1)
+    return README[start:end]
+
+
+def tables(text: str) -> list[list[list[str]]]:
+    """Each Markdown table: its rows, each a list of cells; a blank line ends one."""
+    found: list[list[list[str]]] = []
+    current: list[list[str]] | None = None
+    for line in text.splitlines():
+        if line.startswith("|"):
+            if current is None:
+                current = []
+                found.append(current)
+            current.append([cell.strip() for cell in line.strip("|").split("|")])
+        else:
+            current = None
+    return found
+
+
+def test_the_entities_table_is_one_table_naming_every_entity_and_when() -> None:
+    (table,) = tables(section("Entities"))
+    header, _, *rows = table
+    assert header == ["entity", "appears", "meaning"]
+    names = {
+        name.strip()
+        for entity, _, _ in rows
+        for name in re.sub(r"\s*\((?:CNY|event|diagnostic)\)", "", entity).split("/")
+    }
+    english = json.loads((COMPONENT / "translations/en.json").read_text())
+    translated = {
+        entity["name"].replace(" ({currency})", "")
+        for platform in english["entity"].values()
+        for entity in platform.values()
+    }
+
+    assert names == translated
+    assert all(appears for _, appears, _ in rows)
+
+
+def test_the_button_for_a_second_account_is_named_as_home_assistant_names_it() -> None:
+    # The frontend is in the live environment, not in the oldest release's.
+    hass_frontend = pytest.importorskip("hass_frontend")
+    translations = Path(hass_frontend.where()) / "static/translations/config"
+    (english,) = [
+        path for path in translations.glob("en-*.json") if not path.name[3:4].isupper()
+    ]
+    labels = json.loads(english.read_text(encoding="utf-8"))
+    add_service = labels["ui.panel.config.integrations.integration_page.add_service"]
+
+    assert f"*{add_service}*" in section("Setup")
+
+
+def test_develop_options_are_documented() -> None:
+    usage = subprocess.run(  # noqa: S603
+        [ROOT / "scripts/develop", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    options = set(re.findall(r"--[a-z-]+", usage)) - {"--help"}
+
+    assert options == {"--demo", "--port", "--simulator-port", "--config"}
+    development = section("Development")
+    assert all(f"`{option}`" in development for option in options)
+
+
+def test_the_simulators_key_is_named() -> None:
+    assert f"`{DEFAULT_API_KEY}`" in section("Development")
