@@ -3,7 +3,9 @@
 import json
 from pathlib import Path
 import re
+import socket
 import subprocess
+import sys
 
 import pytest
 
@@ -86,3 +88,26 @@ def test_develop_options_are_documented() -> None:
 
 def test_the_simulators_key_is_named() -> None:
     assert f"`{DEFAULT_API_KEY}`" in section("Development")
+
+
+def test_the_simulator_prints_the_key_it_accepts(socket_enabled: None) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    simulator = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "tests.deepseek_simulator", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert simulator.stdout is not None
+        first_line = simulator.stdout.readline()
+    finally:
+        simulator.terminate()
+        simulator.wait(10)
+
+    assert first_line.strip() == (
+        f"DeepSeek simulator on http://127.0.0.1:{port}, accepting the API key "
+        f"{DEFAULT_API_KEY}"
+    )
