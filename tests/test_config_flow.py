@@ -1,5 +1,6 @@
 """Every path of the config, reauth, reconfigure and options flows."""
 
+import json
 from typing import Any
 from unittest.mock import patch
 
@@ -12,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.deepseek_balance.api import DeepSeekConnectionError
 from custom_components.deepseek_balance.const import (
     CONF_BASE_URL,
     CONF_LOW_BALANCE_DAYS,
@@ -65,28 +67,142 @@ async def test_user_flow_creates_the_entry(
     assert simulator.state.requests["/user/balance"] >= 1
 
 
-async def test_user_flow_prefills_the_key_from_the_environment(
-    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-test-from-env")
+ENVIRONMENT_KEY = "sk-environment-secret-7f3a"
 
+
+async def test_an_environment_key_is_named_by_its_end_and_used_when_empty(
+    hass: HomeAssistant, simulator: DeepSeekSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", ENVIRONMENT_KEY)
+    simulator.state.api_key = ENVIRONMENT_KEY
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["step_id"] == "environment_key"
+    assert result["description_placeholders"]["key_end"] == "7f3a"
+    assert suggested_value(result, CONF_API_KEY) is None
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {SECTION_ADVANCED: {CONF_BASE_URL: simulator.url}}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_API_KEY] == ENVIRONMENT_KEY
+    assert result["title"] == "DeepSeek ••••7f3a"
+
+
+async def test_a_typed_key_wins_over_the_environment_key(
+    hass: HomeAssistant, simulator: DeepSeekSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", ENVIRONMENT_KEY)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
 
-    assert suggested_value(result, CONF_API_KEY) == "sk-test-from-env"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(DEFAULT_API_KEY, simulator.url)
+    )
+
+    assert result["data"][CONF_API_KEY] == DEFAULT_API_KEY
 
 
-async def test_user_flow_without_environment_key_is_empty(
+async def test_the_environment_key_never_reaches_the_browser(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: DeepSeekSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The flow's JSON, as the frontend gets it: form, error and result."""
+    monkeypatch.setenv("DEEPSEEK_API_KEY", ENVIRONMENT_KEY)
+    simulator.state.api_key = ENVIRONMENT_KEY
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_client()
+    answers = []
+
+    response = await client.post(
+        "/api/config/config_entries/flow", json={"handler": DOMAIN}
+    )
+    answers.append(await response.text())
+    flow_id = json.loads(answers[0])["flow_id"]
+    for base_url in ("ftp://nowhere.invalid", simulator.url):  # an error, then done
+        response = await client.post(
+            f"/api/config/config_entries/flow/{flow_id}",
+            json={SECTION_ADVANCED: {CONF_BASE_URL: base_url}},
+        )
+        answers.append(await response.text())
+
+    assert json.loads(answers[-1])["type"] == "create_entry"
+    assert not [answer for answer in answers if ENVIRONMENT_KEY[:-4] in answer]
+    assert "7f3a" in answers[0]  # the end of the key is how the form names it
+
+
+async def test_without_an_environment_key_the_field_is_required(
     hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DEEPSEEK_API_KEY", raising=False)
-
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
+    assert result["step_id"] == "user"
 
-    assert suggested_value(result, CONF_API_KEY) == ""
+    with pytest.raises(InvalidData):
+        await hass.config_entries.flow.async_configure(
+            result["flow_id"], {SECTION_ADVANCED: {CONF_BASE_URL: "http://x.invalid"}}
+        )
+
+
+def advanced_is_expanded(result: Any) -> bool:
+    advanced = result["data_schema"].schema[SECTION_ADVANCED]
+    return not advanced.options["collapsed"]
+
+
+@pytest.mark.parametrize(
+    ("base_url", "scenario", "error", "expanded"),
+    [
+        ("ftp://api.deepseek.com", Scenario.NORMAL, "invalid_url", True),
+        (None, Scenario.SERVER_ERROR, "cannot_connect", True),  # a proxy's URL
+        (None, Scenario.UNAUTHORIZED, "invalid_auth", False),
+    ],
+)
+async def test_an_error_of_the_base_url_shows_the_advanced_section(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    base_url: str | None,
+    scenario: Scenario,
+    error: str,
+    expanded: bool,
+) -> None:
+    simulator.state.scenario = scenario
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert not advanced_is_expanded(result)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(DEFAULT_API_KEY, base_url or simulator.url)
+    )
+
+    assert result["errors"] == {"base": error}
+    assert advanced_is_expanded(result) is expanded
+
+
+async def test_deepseek_unreachable_at_its_own_url_keeps_the_section_closed(
+    hass: HomeAssistant,
+) -> None:
+    """The default URL is not what went wrong; DeepSeek is never reached here."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    with patch(
+        "custom_components.deepseek_balance.config_flow.DeepSeekClient.balance",
+        side_effect=DeepSeekConnectionError("unreachable"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], credentials(DEFAULT_API_KEY, "https://api.deepseek.com")
+        )
+
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert not advanced_is_expanded(result)
 
 
 @pytest.mark.parametrize(
@@ -231,6 +347,32 @@ async def test_reconfigure_changes_key_and_base_url(
         CONF_BASE_URL: simulator.url,
     }
     assert init_integration.title == "DeepSeek ••••1a2b"
+
+
+@pytest.mark.parametrize("flow", ["reauth", "reconfigure"])
+async def test_a_title_the_user_chose_survives_a_new_key(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+    flow: str,
+) -> None:
+    hass.config_entries.async_update_entry(init_integration, title="Work account")
+    simulator.state.api_key = NEW_KEY
+    if flow == "reauth":
+        result = await init_integration.start_reauth_flow(hass)
+        user_input: dict[str, Any] = {CONF_API_KEY: NEW_KEY}
+    else:
+        result = await init_integration.start_reconfigure_flow(hass)
+        user_input = credentials(NEW_KEY, simulator.url)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    await hass.async_block_till_done()
+
+    assert result["reason"] == f"{flow}_successful"
+    assert init_integration.data[CONF_API_KEY] == NEW_KEY
+    assert init_integration.title == "Work account"
 
 
 async def test_reconfigure_to_another_entrys_account_aborts(

@@ -5,13 +5,9 @@ from decimal import Decimal
 
 from homeassistant.helpers.json import json_bytes
 
+from custom_components.deepseek_balance.activity import Activity, ActivityKind
 from custom_components.deepseek_balance.api import Balance, CurrencyBalance
-from custom_components.deepseek_balance.history import (
-    BalanceChange,
-    BalanceHistory,
-    ChangeKind,
-    SpendFigures,
-)
+from custom_components.deepseek_balance.history import BalanceHistory, SpendFigures
 
 START = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -76,7 +72,7 @@ def test_top_up_with_spend_in_one_interval_is_both() -> None:
 
     changes = history.record(START + timedelta(hours=1), balance("9", "150"))
 
-    assert changes == [BalanceChange(ChangeKind.TOP_UP, "CNY", Decimal(50))]
+    assert changes == [Activity(ActivityKind.TOP_UP, "CNY", Decimal(50))]
     assert figures_at(history, START + timedelta(hours=1)).today == Decimal(1)
 
 
@@ -86,7 +82,7 @@ def test_grant_is_told_from_a_top_up() -> None:
 
     changes = history.record(START + timedelta(hours=1), balance("15", "100"))
 
-    assert changes == [BalanceChange(ChangeKind.GRANT, "CNY", Decimal(5))]
+    assert changes == [Activity(ActivityKind.GRANT, "CNY", Decimal(5))]
     assert figures_at(history, START + timedelta(hours=1)).today == 0
 
 

@@ -132,7 +132,8 @@ async def test_setup_refuses_a_stored_base_url_it_cannot_trust(
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
     assert mock_config_entry.reason == (
-        "The stored API base URL is not a valid http:// or https:// URL; "
+        "The stored API base URL of DeepSeek ••••0000 is not a valid http:// or "
+        "https:// URL; "
         "reconfigure the entry"
     )
 
@@ -219,6 +220,8 @@ async def test_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
     assert [r.levelname for r in ours] == ["ERROR", "INFO"]
     assert "HTTP 500" in ours[0].getMessage()
     assert "recovered" in ours[1].getMessage()
+    # With several accounts, each line says which one.
+    assert all("DeepSeek ••••0000" in record.getMessage() for record in ours)
 
 
 async def test_status_follows_a_change_of_failure_kind(

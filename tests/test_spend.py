@@ -11,6 +11,7 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.deepseek_balance.account import LowBalanceLimits, is_low
 from custom_components.deepseek_balance.api import CurrencyBalance
 from custom_components.deepseek_balance.const import (
     CONF_BASE_URL,
@@ -18,7 +19,6 @@ from custom_components.deepseek_balance.const import (
     CONF_LOW_BALANCE_THRESHOLD,
     DOMAIN,
 )
-from custom_components.deepseek_balance.coordinator import is_low
 from custom_components.deepseek_balance.history import SpendFigures
 
 from .conftest import ENTRY_ID, ENTRY_TITLE, advance
@@ -312,4 +312,6 @@ def test_is_low(
     days: int,
     expected: bool | None,
 ) -> None:
-    assert is_low(primary, spend, Decimal(threshold), Decimal(days)) is expected
+    limits = LowBalanceLimits(Decimal(threshold), Decimal(days))
+
+    assert is_low(primary, spend, limits) is expected

@@ -10,8 +10,9 @@ from homeassistant.data_entry_flow import section
 import pytest
 
 from custom_components.deepseek_balance import config_flow
+from custom_components.deepseek_balance.account import ApiStatus
+from custom_components.deepseek_balance.activity import ActivityKind
 from custom_components.deepseek_balance.binary_sensor import BINARY_SENSORS
-from custom_components.deepseek_balance.coordinator import ActivityType, ApiStatus
 from custom_components.deepseek_balance.event import BALANCE_ACTIVITY
 from custom_components.deepseek_balance.sensor import (
     API_STATUS_SENSOR,
@@ -23,10 +24,17 @@ COMPONENT = Path(config_flow.__file__).parent
 LANGUAGES = ["en", "zh-Hans"]
 FLOW_SCHEMAS = {
     ("config", "user"): config_flow.CREDENTIALS_SCHEMA,
+    ("config", "environment_key"): config_flow.CREDENTIALS_SCHEMA,
     ("config", "reauth_confirm"): config_flow.REAUTH_SCHEMA,
     ("config", "reconfigure"): config_flow.CREDENTIALS_SCHEMA,
     ("options", "init"): config_flow.OPTIONS_SCHEMA,
 }
+# hassfest's own pattern (script/hassfest/translations.py, RE_URL).
+HASSFEST_URL = re.compile(
+    r"(((ftp|ftps|scp|http|https|mqtt|mqtts|socket|socks5):\/\/|www\.)"
+    r"[a-z0-9]+([\-\.]{1}[a-z0-9]+)*\.[a-z]{2,5}(:[0-9]{1,5})?(\/.*)?)",
+    re.IGNORECASE,
+)
 # Reasons Home Assistant's flow helpers abort with on the integration's behalf.
 IMPLIED_ABORTS = {"already_configured", "reauth_successful", "reconfigure_successful"}
 
@@ -72,21 +80,24 @@ def entity_keys() -> set[Key]:
     keys.add((*activity, "name"))
     keys |= {
         (*activity, "state_attributes", "event_type", "state", kind.value)
-        for kind in ActivityType
+        for kind in ActivityKind
     }
     return keys
 
 
 def exception_keys() -> set[Key]:
     """Literal keys, plus the coordinator's: a failure is keyed by its API status."""
-    pattern = re.compile(r'translation_domain=DOMAIN,\s*translation_key="(\w+)"')
-    literal = {
+    literal = re.compile(r'translation_domain=DOMAIN,\s*translation_key="(\w+)"')
+    keys = {
         key
         for path in COMPONENT.glob("*.py")
-        for key in pattern.findall(path.read_text(encoding="utf-8"))
+        for key in literal.findall(path.read_text(encoding="utf-8"))
     }
-    by_status = {ApiStatus.CONNECTION_ERROR.value, ApiStatus.API_ERROR.value}
-    return {("exceptions", key, "message") for key in literal | by_status}
+    keys |= {
+        ApiStatus[name].value
+        for name in re.findall(r"ApiStatus\.(\w+)", source("coordinator.py"))
+    }
+    return {("exceptions", key, "message") for key in keys}
 
 
 def issue_keys() -> set[Key]:
@@ -144,9 +155,22 @@ def flow_abort_keys() -> set[Key]:
 
 
 def test_every_step_of_the_flows_is_checked() -> None:
-    steps = set(re.findall(r'step_id="(\w+)"', source("config_flow.py")))
+    """Every step that shows a form; reauth only leads to reauth_confirm."""
+    steps = set(re.findall(r"async def async_step_(\w+)", source("config_flow.py")))
 
-    assert steps == {step for _, step in FLOW_SCHEMAS}
+    assert steps - {"reauth"} == {step for _, step in FLOW_SCHEMAS}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_translation_carries_a_url(language: str) -> None:
+    """The rule of hassfest: URLs go into placeholders that the code fills."""
+    with_url = {
+        ".".join(key): text
+        for key, text in translations(language).items()
+        if HASSFEST_URL.search(text)
+    }
+
+    assert with_url == {}
 
 
 def test_the_checks_find_what_the_code_uses() -> None:
@@ -157,7 +181,13 @@ def test_the_checks_find_what_the_code_uses() -> None:
         "invalid_url",
         "unknown",
     }
-    assert len(exception_keys()) == 5
+    assert {key[1] for key in exception_keys()} == {
+        "auth_failed",
+        "rate_limited",
+        "connection_error",
+        "api_error",
+        "invalid_url",
+    }
     assert len(entity_keys()) == 30
     assert {key[1] for key in issue_keys()} == {"account_unavailable"}
 

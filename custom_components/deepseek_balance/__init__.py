@@ -8,7 +8,8 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import DeepSeekClient
 from .const import CONF_BASE_URL, DOMAIN
-from .coordinator import DeepSeekConfigEntry, DeepSeekCoordinator, repair_issue_id
+from .coordinator import DeepSeekConfigEntry, DeepSeekCoordinator
+from .repair_issue import async_track_availability, repair_issue_id
 from .storage import EntryStore
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
@@ -24,28 +25,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> 
         )
     except ValueError as err:
         raise ConfigEntryError(
-            translation_domain=DOMAIN, translation_key="invalid_url"
+            translation_domain=DOMAIN,
+            translation_key="invalid_url",
+            translation_placeholders={"title": entry.title},
         ) from err
-    store = EntryStore(hass, entry.entry_id)
-    coordinator = DeepSeekCoordinator(
-        hass, entry, client, await store.async_load(), store
-    )
+    coordinator = DeepSeekCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_track_availability(hass, entry)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> bool:
-    """Unload the platforms and write the memory; the coordinator stops itself."""
-    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
-        return False
-    coordinator = entry.runtime_data
-    await coordinator.store.async_save_now(coordinator.memory)
-    return True
+    """Unload the platforms; the coordinator stops and writes its memory itself."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> None:
-    """Forget the entry's history and withdraw its repair issue."""
+    """Forget the entry's memory and withdraw its repair issue."""
     await EntryStore(hass, entry.entry_id).async_remove()
     ir.async_delete_issue(hass, DOMAIN, repair_issue_id(entry.entry_id))

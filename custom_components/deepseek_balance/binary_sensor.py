@@ -14,7 +14,8 @@ from homeassistant.components.binary_sensor import (  # type: ignore[attr-define
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import DeepSeekConfigEntry, DeepSeekData
+from .account import DeepSeekData
+from .coordinator import DeepSeekConfigEntry
 from .entity import DeepSeekEntity
 
 # The coordinator fetches for every entity at once.

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 import logging
 import os
-from typing import TYPE_CHECKING, Any, override
+from typing import TYPE_CHECKING, Any, Final, override
 
 if TYPE_CHECKING:
     import probatio as vol
@@ -30,10 +30,12 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.typing import UNDEFINED, UndefinedType
 
 from .api import DEFAULT_BASE_URL, DeepSeekAuthError, DeepSeekClient, DeepSeekError
 from .const import (
     API_KEY_ENV_VAR,
+    API_KEYS_URL,
     CONF_BASE_URL,
     CONF_LOW_BALANCE_DAYS,
     CONF_LOW_BALANCE_THRESHOLD,
@@ -47,22 +49,36 @@ from .const import (
 _LOGGER = logging.getLogger(__name__)
 
 API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+# Fills the translations' placeholders: hassfest keeps URLs out of the texts.
+URL_PLACEHOLDERS: Final = {
+    "api_keys_url": API_KEYS_URL,
+    "default_base_url": DEFAULT_BASE_URL,
+}
 
 REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_KEY): API_KEY_SELECTOR})
-CREDENTIALS_SCHEMA = REAUTH_SCHEMA.extend(
-    {
-        vol.Required(SECTION_ADVANCED): section(
-            vol.Schema(
-                {
-                    vol.Required(CONF_BASE_URL, default=DEFAULT_BASE_URL): TextSelector(
-                        TextSelectorConfig(type=TextSelectorType.URL)
-                    )
-                }
+
+
+def credentials_schema(*, key_required: bool, show_advanced: bool) -> vol.Schema:
+    """The key, and the base URL in a section shown when it caused the error."""
+    key = vol.Required(CONF_API_KEY) if key_required else vol.Optional(CONF_API_KEY)
+    return vol.Schema(
+        {
+            key: API_KEY_SELECTOR,
+            vol.Required(SECTION_ADVANCED): section(
+                vol.Schema(
+                    {
+                        vol.Required(
+                            CONF_BASE_URL, default=DEFAULT_BASE_URL
+                        ): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+                    }
+                ),
+                {"collapsed": not show_advanced},
             ),
-            {"collapsed": True},
-        )
-    }
-)
+        }
+    )
+
+
+CREDENTIALS_SCHEMA = credentials_schema(key_required=True, show_advanced=False)
 OPTIONS_SCHEMA = vol.Schema(
     {
         vol.Required(
@@ -97,6 +113,24 @@ def entry_title(api_key: str) -> str:
     return f"DeepSeek ••••{api_key[-4:]}"
 
 
+def environment_key() -> str:
+    """The key in Home Assistant's environment; it never leaves the server."""
+    return os.environ.get(API_KEY_ENV_VAR, "").strip()
+
+
+def concerns_base_url(error: str, base_url: str) -> bool:
+    """Whether an error is the base URL's, so its field must be shown with it."""
+    custom = base_url.strip().rstrip("/") != DEFAULT_BASE_URL
+    return error == "invalid_url" or (error == "cannot_connect" and custom)
+
+
+def title_after_key_change(entry: ConfigEntry, api_key: str) -> str | UndefinedType:
+    """The automatic title follows the new key; a title the user chose stays."""
+    if entry.title == entry_title(entry.data[CONF_API_KEY]):
+        return entry_title(api_key)
+    return UNDEFINED
+
+
 class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a DeepSeek account from its API key."""
 
@@ -113,10 +147,30 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the key (and, under Advanced, the base URL), then check them."""
+        if environment_key():
+            return await self.async_step_environment_key(user_input)
+        return await self._async_step_new_account("user", user_input)
+
+    async def async_step_environment_key(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The user step when DEEPSEEK_API_KEY is set: an empty key means that one.
+
+        The form names only the key's last four characters.
+        """
+        return await self._async_step_new_account("environment_key", user_input)
+
+    async def _async_step_new_account(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Check the key and base URL; on an error, show the form again."""
+        from_environment = environment_key()
         errors: dict[str, str] = {}
+        show_advanced = False
         if user_input is not None:
+            base_url = user_input[SECTION_ADVANCED][CONF_BASE_URL]
             data, error = await self._async_check(
-                user_input[CONF_API_KEY], user_input[SECTION_ADVANCED][CONF_BASE_URL]
+                user_input.get(CONF_API_KEY, "").strip() or from_environment, base_url
             )
             if error is None:
                 self._async_abort_entries_match(data)
@@ -124,13 +178,18 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
                     title=entry_title(data[CONF_API_KEY]), data=data
                 )
             errors["base"] = error
-        suggested = user_input or {CONF_API_KEY: os.environ.get(API_KEY_ENV_VAR, "")}
+            show_advanced = concerns_base_url(error, base_url)
+        schema = credentials_schema(
+            key_required=not from_environment, show_advanced=show_advanced
+        )
         return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(
-                CREDENTIALS_SCHEMA, suggested
-            ),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
             errors=errors,
+            description_placeholders={
+                **URL_PLACEHOLDERS,
+                **({"key_end": from_environment[-4:]} if from_environment else {}),
+            },
         )
 
     async def async_step_reauth(
@@ -151,7 +210,9 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             if error is None:
                 return self.async_update_reload_and_abort(
-                    entry, title=entry_title(data[CONF_API_KEY]), data_updates=data
+                    entry,
+                    title=title_after_key_change(entry, data[CONF_API_KEY]),
+                    data_updates=data,
                 )
             errors["base"] = error
         return self.async_show_form(
@@ -166,10 +227,10 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change the key or the base URL of an existing entry."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
+        show_advanced = False
         if user_input is not None:
-            data, error = await self._async_check(
-                user_input[CONF_API_KEY], user_input[SECTION_ADVANCED][CONF_BASE_URL]
-            )
+            base_url = user_input[SECTION_ADVANCED][CONF_BASE_URL]
+            data, error = await self._async_check(user_input[CONF_API_KEY], base_url)
             if error is None:
                 if any(
                     other.entry_id != entry.entry_id
@@ -178,17 +239,26 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
                 ):
                     return self.async_abort(reason="already_configured")
                 return self.async_update_reload_and_abort(
-                    entry, title=entry_title(data[CONF_API_KEY]), data_updates=data
+                    entry,
+                    title=title_after_key_change(entry, data[CONF_API_KEY]),
+                    data_updates=data,
                 )
             errors["base"] = error
+            show_advanced = concerns_base_url(error, base_url)
         # The key is never sent back to the browser; only the base URL is suggested.
-        suggested = {SECTION_ADVANCED: {CONF_BASE_URL: entry.data[CONF_BASE_URL]}}
+        suggested = {
+            SECTION_ADVANCED: (user_input or {}).get(
+                SECTION_ADVANCED, {CONF_BASE_URL: entry.data[CONF_BASE_URL]}
+            )
+        }
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                CREDENTIALS_SCHEMA, suggested
+                credentials_schema(key_required=True, show_advanced=show_advanced),
+                suggested,
             ),
             errors=errors,
+            description_placeholders=URL_PLACEHOLDERS,
         )
 
     async def _async_check(

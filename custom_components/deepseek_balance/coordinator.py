@@ -1,10 +1,6 @@
-"""Polls DeepSeek and tells the entities what the account looks like."""
+"""Polls DeepSeek: fetches, turns the client's errors into HA's, hands over."""
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
-from enum import StrEnum
 import logging
 from typing import Any, cast, override
 
@@ -12,34 +8,29 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import (
     TimestampDataUpdateCoordinator,
     UpdateFailed,
 )
 from homeassistant.util import dt as dt_util
 
+from .account import (
+    ApiStatus,
+    DeepSeekData,
+    LowBalanceLimits,
+    Poll,
+    api_status,
+    observe,
+)
 from .api import (
-    Balance,
-    CurrencyBalance,
     DeepSeekAuthError,
     DeepSeekClient,
     DeepSeekConnectionError,
     DeepSeekRateLimitError,
     DeepSeekResponseError,
-    RateLimits,
     Snapshot,
 )
-from .const import (
-    CONF_LOW_BALANCE_DAYS,
-    CONF_LOW_BALANCE_THRESHOLD,
-    DEFAULT_SCAN_INTERVAL,
-    DOMAIN,
-    MAX_SCAN_INTERVAL,
-    TOP_UP_URL,
-)
-from .history import SpendFigures
+from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, MAX_SCAN_INTERVAL
 from .probe import RateLimitProbe
 from .storage import EntryMemory, EntryStore
 
@@ -48,79 +39,8 @@ _LOGGER = logging.getLogger(__name__)
 type DeepSeekConfigEntry = ConfigEntry[DeepSeekCoordinator]
 
 
-class ApiStatus(StrEnum):
-    """Why the account looks the way it does: the state of the API status sensor."""
-
-    OK = "ok"
-    ACCOUNT_UNAVAILABLE = "account_unavailable"
-    AUTH_FAILED = "auth_failed"
-    RATE_LIMITED = "rate_limited"
-    CONNECTION_ERROR = "connection_error"
-    API_ERROR = "api_error"
-
-
-class ActivityType(StrEnum):
-    """The event types of the "Balance activity" event entity."""
-
-    TOP_UP = "top_up"
-    GRANT = "grant"
-    LOW_BALANCE = "low_balance"
-    ACCOUNT_UNAVAILABLE = "account_unavailable"
-
-
-@dataclass(frozen=True)
-class DeepSeekData:
-    """One poll's view of the account; equal views notify no entity.
-
-    ``rate_limits`` is what the last probe read, kept between probes.
-    """
-
-    balance: Balance
-    rate_limits: RateLimits | None
-    spend: Mapping[str, SpendFigures]
-    low_balance: bool | None
-
-    def balance_of(self, currency: str) -> CurrencyBalance | None:
-        """The first row of a currency, if the account reports it."""
-        return next(
-            (row for row in self.balance.balances if row.currency == currency), None
-        )
-
-
-def repair_issue_id(entry_id: str) -> str:
-    """The repair issue raised while the account cannot pay for calls."""
-    return f"account_unavailable_{entry_id}"
-
-
-def activity_signal(entry_id: str) -> str:
-    """The dispatcher signal the "Balance activity" entity listens to."""
-    return f"{DOMAIN}_{entry_id}_activity"
-
-
-def is_low(
-    primary: CurrencyBalance | None,
-    spend: Mapping[str, SpendFigures],
-    threshold: Decimal,
-    days: Decimal,
-) -> bool | None:
-    """Low when the funded currency is below the threshold or runs out too soon.
-
-    A limit of 0 is off. An unknown forecast (too little history) is not low; an
-    unknown balance with a limit set is unknown.
-    """
-    if threshold <= 0 and days <= 0:
-        return False
-    if primary is None or primary.total is None:
-        return None
-    figures = spend.get(primary.currency)
-    forecast = None if figures is None else figures.days_remaining
-    return (threshold > 0 and primary.total < threshold) or (
-        days > 0 and forecast is not None and forecast < days
-    )
-
-
 class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
-    """Fetches one snapshot per poll and keeps the entry's memory."""
+    """One poll per interval; ``account.observe`` makes sense of each answer."""
 
     config_entry: DeepSeekConfigEntry
 
@@ -129,172 +49,99 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         hass: HomeAssistant,
         config_entry: DeepSeekConfigEntry,
         client: DeepSeekClient,
-        memory: EntryMemory,
-        store: EntryStore,
     ) -> None:
-        """Poll at the interval chosen in the options, 30 s unless changed."""
+        """Poll at the interval chosen in the options, 30 s unless changed.
+
+        Log lines name the account by the entry's title.
+        """
+        options = config_entry.options
         super().__init__(
             hass,
             _LOGGER,
             config_entry=config_entry,
-            name=DOMAIN,
+            name=config_entry.title,
             update_interval=timedelta(
-                seconds=config_entry.options.get(
+                seconds=options.get(
                     CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL.total_seconds()
                 )
             ),
             always_update=False,
         )
         self.client = client
-        self.memory = memory
-        self.store = store
+        self.store = EntryStore(hass, config_entry.entry_id)
+        self.memory = EntryMemory()
         self.rate_limit_probe = RateLimitProbe()
         # Changing an option reloads the entry, so the limits are read once.
-        options = config_entry.options
-        self._low_balance_threshold = Decimal(
-            str(options.get(CONF_LOW_BALANCE_THRESHOLD, 0))
+        self._limits = LowBalanceLimits.from_options(options)
+        self._memory_loaded = False
+        self._failure_before_refresh: ApiStatus | None = None
+
+    @property
+    def api_status(self) -> ApiStatus:
+        """Why the entities look as they do: the last poll's result or error."""
+        return api_status(
+            cast("DeepSeekData | None", self.data),  # None before the first success
+            None if self.last_update_success else self.last_exception,
         )
-        self._low_balance_days = Decimal(str(options.get(CONF_LOW_BALANCE_DAYS, 0)))
-        self.api_status = ApiStatus.OK
-        self._status_before_refresh = ApiStatus.OK
-        self._failing_before_refresh = False
+
+    @override
+    async def _async_setup(self) -> None:
+        self.memory = await self.store.async_load()
+        self._memory_loaded = True
 
     @override
     async def _async_update_data(self) -> DeepSeekData:
-        self._status_before_refresh = self.api_status
-        self._failing_before_refresh = not self.last_update_success
+        self._failure_before_refresh = (
+            None if self.last_update_success else self.api_status
+        )
         now = dt_util.utcnow()
         probe = self.rate_limit_probe.is_due(now)
         snapshot = await self._async_fetch(probe_rate_limits=probe)
         if probe:
             self.rate_limit_probe.record(now, snapshot.rate_limits)
-        self.api_status = (
-            ApiStatus.ACCOUNT_UNAVAILABLE
-            if snapshot.balance.is_available is False
-            else ApiStatus.OK
-        )
-        # The base class leaves data None until the first successful refresh.
-        previous = cast("DeepSeekData | None", self.data)
-        # An unchanged balance was recorded by the poll that first saw it.
-        if previous is None or snapshot.balance != previous.balance:
-            changes = self.memory.history.record(now, snapshot.balance)
-            self.store.async_schedule_save(self.memory)
-        else:
-            changes = []
-        spend = self.memory.history.figures(now, dt_util.start_of_local_day())
-        data = DeepSeekData(
-            balance=snapshot.balance,
-            rate_limits=self.rate_limit_probe.rate_limits,
-            spend=spend,
-            low_balance=is_low(
-                snapshot.balance.primary,
-                spend,
-                self._low_balance_threshold,
-                self._low_balance_days,
+        data = observe(
+            self.memory,
+            Poll(
+                balance=snapshot.balance,
+                rate_limits=self.rate_limit_probe.rate_limits,
+                at=now,
+                day_start=dt_util.start_of_local_day(),
             ),
+            self._limits,
         )
-        for change in changes:
-            self._announce(
-                ActivityType(change.kind),
-                {"amount": float(change.amount), "currency": change.currency},
-            )
-        if previous is not None:
-            self._announce_transitions(previous, data)
-        if (
-            previous is None
-            or previous.balance.is_available != data.balance.is_available
-        ):
-            self._update_repair_issue(is_available=data.balance.is_available)
+        # What fired must not fire again after a crash: written at once.
+        self.store.async_schedule_save(self.memory, soon=bool(data.activities))
         return data
 
     async def _async_fetch(self, *, probe_rate_limits: bool) -> Snapshot:
-        """One snapshot, with the client's errors turned into Home Assistant's."""
+        """One snapshot; each error's translation key is its API status."""
         try:
             return await self.client.snapshot(probe_rate_limits=probe_rate_limits)
         except DeepSeekAuthError as err:
-            self.api_status = ApiStatus.AUTH_FAILED
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
+            raise ConfigEntryAuthFailed(**self._text(ApiStatus.AUTH_FAILED)) from err
         except DeepSeekRateLimitError as err:
-            self.api_status = ApiStatus.RATE_LIMITED
+            retry_after = self._retry_delay(err.retry_after)
             raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                retry_after=self._retry_delay(err.retry_after),
+                **self._text(ApiStatus.RATE_LIMITED), retry_after=retry_after
             ) from err
         except (DeepSeekConnectionError, DeepSeekResponseError) as err:
-            self.api_status = (
+            status = (
                 ApiStatus.CONNECTION_ERROR
                 if isinstance(err, DeepSeekConnectionError)
                 else ApiStatus.API_ERROR
             )
-            # Each failure's exception text is keyed by its API status.
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=self.api_status.value,
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise UpdateFailed(**self._text(status, error=str(err))) from err
 
-    def _announce_transitions(self, previous: DeepSeekData, data: DeepSeekData) -> None:
-        """Fire low_balance and account_unavailable when they begin.
-
-        Only between two polls: the first poll after start-up sets the baseline, as
-        a restart while the balance is low is no news.
-        """
-        primary = data.balance.primary
-        if (
-            data.low_balance
-            and previous.low_balance is False
-            and primary is not None
-            and primary.total is not None
-        ):
-            figures = data.spend.get(primary.currency)
-            self._announce(
-                ActivityType.LOW_BALANCE,
-                {
-                    "amount": float(primary.total),
-                    "currency": primary.currency,
-                    "days_remaining": (
-                        float(figures.days_remaining)
-                        if figures and figures.days_remaining is not None
-                        else None
-                    ),
-                },
-            )
-        if data.balance.is_available is False and previous.balance.is_available is True:
-            self._announce(ActivityType.ACCOUNT_UNAVAILABLE, {})
-
-    def _announce(self, activity: ActivityType, attributes: dict[str, Any]) -> None:
-        async_dispatcher_send(
-            self.hass,
-            activity_signal(self.config_entry.entry_id),
-            activity,
-            attributes,
-        )
-
-    def _update_repair_issue(self, *, is_available: bool | None) -> None:
-        """Raise the top-up repair while unavailable, withdraw it when available."""
-        if is_available is None:
-            return
-        if is_available:
-            ir.async_delete_issue(
-                self.hass, DOMAIN, repair_issue_id(self.config_entry.entry_id)
-            )
-            return
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            repair_issue_id(self.config_entry.entry_id),
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            learn_more_url=TOP_UP_URL,
-            translation_key="account_unavailable",
-            translation_placeholders={
+    def _text(self, status: ApiStatus, **placeholders: str) -> dict[str, Any]:
+        """An error's translated text, naming the account."""
+        return {
+            "translation_domain": DOMAIN,
+            "translation_key": status,
+            "translation_placeholders": {
                 "title": self.config_entry.title,
-                "url": TOP_UP_URL,
+                **placeholders,
             },
-        )
+        }
 
     def _retry_delay(self, retry_after: float | None) -> float | None:
         """Wait at least as long as DeepSeek asks, never less than one interval.
@@ -314,8 +161,15 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         # Between two failures the base class tells no listener; the API status
         # sensor must still show that the kind of failure changed.
         if (
-            self._failing_before_refresh
+            self._failure_before_refresh is not None
             and not self.last_update_success
-            and self.api_status is not self._status_before_refresh
+            and self.api_status is not self._failure_before_refresh
         ):
             self.async_update_listeners()
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Stop polling, then write the memory (on unload; a stop writes it too)."""
+        await super().async_shutdown()
+        if self._memory_loaded:
+            await self.store.async_save_now(self.memory)

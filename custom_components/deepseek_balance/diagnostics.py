@@ -35,6 +35,10 @@ async def async_get_config_entry_diagnostics(
             else None
         ),
         "api_status": coordinator.api_status,
+        "activities": [
+            {"kind": activity.kind, **activity.attributes}
+            for activity in data.activities
+        ],
         "last_update_success": coordinator.last_update_success,
         "last_success_time": last_success.isoformat() if last_success else None,
         "last_error": _describe(coordinator.last_exception),
@@ -51,6 +55,10 @@ async def async_get_config_entry_diagnostics(
             {currency: asdict(figures) for currency, figures in data.spend.items()}
         ),
         "low_balance": data.low_balance,
+        "last_known": {
+            "low_balance": coordinator.memory.last_known.low_balance,
+            "available": coordinator.memory.last_known.available,
+        },
         "sensors_shown": {
             "currencies": coordinator.memory.sensors.currencies,
             "rate_limits": coordinator.memory.sensors.rate_limits,

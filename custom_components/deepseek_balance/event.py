@@ -1,13 +1,14 @@
 """Event entity: money arriving, the balance running low, the account stopping."""
 
-from typing import Any, override
+from typing import override
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import ActivityType, DeepSeekConfigEntry, activity_signal
+from .account import DeepSeekData
+from .activity import ActivityKind
+from .coordinator import DeepSeekConfigEntry
 from .entity import DeepSeekEntity
 
 # The coordinator fetches for every entity at once.
@@ -16,7 +17,7 @@ PARALLEL_UPDATES = 0
 BALANCE_ACTIVITY = EventEntityDescription(
     key="balance_activity",
     translation_key="balance_activity",
-    event_types=[activity.value for activity in ActivityType],
+    event_types=[kind.value for kind in ActivityKind],
 )
 
 
@@ -30,22 +31,33 @@ async def async_setup_entry(
 
 
 class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
-    """Fires what the coordinator announces, so automations need no templates."""
+    """Fires each poll's activities, so automations need no templates.
+
+    The poll that sets the entry up runs before this entity exists; what it found
+    (a top-up while Home Assistant was off, a limit crossed by an options change)
+    fires as soon as the entity is added.
+    """
+
+    _fired_for: DeepSeekData | None = None
 
     @override
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                activity_signal(self.coordinator.config_entry.entry_id),
-                self._handle_activity,
-            )
-        )
+        self._fire_new_activities()
 
     @callback
-    def _handle_activity(
-        self, activity: ActivityType, attributes: dict[str, Any]
-    ) -> None:
-        self._trigger_event(activity.value, attributes)
-        self.async_write_ha_state()
+    @override
+    def _handle_coordinator_update(self) -> None:
+        if not self._fire_new_activities():
+            super()._handle_coordinator_update()
+
+    def _fire_new_activities(self) -> bool:
+        """Fire the activities of a poll not fired yet; return whether any fired."""
+        data = self.coordinator.data
+        if data is self._fired_for:
+            return False
+        self._fired_for = data
+        for activity in data.activities:
+            self._trigger_event(activity.kind.value, activity.attributes)
+            self.async_write_ha_state()
+        return bool(data.activities)

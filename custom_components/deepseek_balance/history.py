@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, Final
 
+from .activity import Activity, ActivityKind
 from .api import Balance, CurrencyBalance
 
 # Thinning: every change for 2 h, the last sample of each 5 minutes to 48 h, of each
@@ -28,22 +28,6 @@ AVERAGE_WINDOW: Final = timedelta(days=7)
 MIN_AVERAGE_SPAN: Final = timedelta(hours=6)
 CENT: Final = Decimal("0.01")
 TENTH: Final = Decimal("0.1")
-
-
-class ChangeKind(StrEnum):
-    """What a rise of the balance was."""
-
-    TOP_UP = "top_up"
-    GRANT = "grant"
-
-
-@dataclass(frozen=True, slots=True)
-class BalanceChange:
-    """Money that arrived between two polls."""
-
-    kind: ChangeKind
-    currency: str
-    amount: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +92,7 @@ def _parts(
 
 def _compare(
     before: Sample, after: CurrencyBalance, total: Decimal
-) -> tuple[Decimal, list[BalanceChange]]:
+) -> tuple[Decimal, list[Activity]]:
     """Spend and arrivals between two readings of one currency.
 
     With both parts known, a fall of either part is spend and a rise is a grant
@@ -120,15 +104,15 @@ def _compare(
     if old_parts is None or new_parts is None:
         return max(before.total - total, Decimal(0)), []
     spent = Decimal(0)
-    changes = []
+    arrivals = []
     for kind, old, new in zip(
-        (ChangeKind.GRANT, ChangeKind.TOP_UP), old_parts, new_parts, strict=True
+        (ActivityKind.GRANT, ActivityKind.TOP_UP), old_parts, new_parts, strict=True
     ):
         if new < old:
             spent += old - new
         elif new > old:
-            changes.append(BalanceChange(kind, after.currency, new - old))
-    return spent, changes
+            arrivals.append(Activity(kind, currency=after.currency, amount=new - old))
+    return spent, arrivals
 
 
 class CurrencyHistory:
@@ -141,7 +125,7 @@ class CurrencyHistory:
         self.revision = 0  # counts added samples, so the store writes only news
         self._thinned_bucket = 0
 
-    def record(self, at: int, row: CurrencyBalance) -> list[BalanceChange]:
+    def record(self, at: int, row: CurrencyBalance) -> list[Activity]:
         """Add a reading; return the money that arrived since the last one."""
         if (total := row.total) is None:
             return []  # unreadable: wait for the next good reading
@@ -153,14 +137,14 @@ class CurrencyHistory:
             self.revision += 1
             return []
         last = self.samples[-1]
-        spent, changes = _compare(last, row, total)
+        spent, arrivals = _compare(last, row, total)
         if (total, row.granted, row.topped_up) != last.row:
             self.samples.append(
                 Sample(at, last.spent + spent, total, row.granted, row.topped_up)
             )
             self.revision += 1
         self._thin(at)
-        return changes
+        return arrivals
 
     def spent_before(self, at: int) -> Decimal:
         """Everything spent before ``at``: a reading at ``at`` counts after it.
@@ -227,14 +211,14 @@ class BalanceHistory:
         """Start empty, or from ``from_dict``."""
         self.currencies = currencies or {}
 
-    def record(self, when: datetime, balance: Balance) -> list[BalanceChange]:
+    def record(self, when: datetime, balance: Balance) -> list[Activity]:
         """Add one poll's balances; return the money that arrived."""
         at = _timestamp(when)
-        changes: list[BalanceChange] = []
+        arrivals: list[Activity] = []
         for row in _first_row_per_currency(balance.balances):
             history = self.currencies.setdefault(row.currency, CurrencyHistory([], at))
-            changes += history.record(at, row)
-        return changes
+            arrivals += history.record(at, row)
+        return arrivals
 
     @property
     def revision(self) -> int:

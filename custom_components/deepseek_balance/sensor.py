@@ -18,13 +18,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .account import ApiStatus, DeepSeekData
 from .api import Balance, CurrencyBalance, RateLimit, RateLimits
-from .coordinator import (
-    ApiStatus,
-    DeepSeekConfigEntry,
-    DeepSeekCoordinator,
-    DeepSeekData,
-)
+from .coordinator import DeepSeekConfigEntry, DeepSeekCoordinator
 from .entity import DeepSeekEntity
 from .history import SpendFigures
 
@@ -316,4 +312,4 @@ class DeepSeekApiStatusSensor(DeepSeekEntity, SensorEntity):
     @property
     @override
     def native_value(self) -> str:
-        return self.coordinator.api_status.value
+        return self.coordinator.api_status

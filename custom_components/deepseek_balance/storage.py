@@ -1,7 +1,8 @@
 """What an entry remembers across restarts, written without a save on every poll.
 
-The balance history, and the sensors the entry has shown: a sensor appears once
-there is something to show and stays from then on, so that is remembered too.
+The balance history; the last known low-balance state and availability, so each of
+their changes is reported once, restarts and reloads included; and the sensors the
+entry has shown, as a sensor stays once it has appeared.
 """
 
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from .const import DOMAIN
 from .history import BalanceHistory
 
 STORAGE_VERSION: Final = 1
-# 2 remembers the sensors shown; a store of 1 predates it and remembers none.
+# 2 adds the sensors shown and the last known state; a store of 1 has neither.
 STORAGE_MINOR_VERSION: Final = 2
 SAVE_DELAY: Final = 300  # seconds
 
@@ -41,21 +42,45 @@ class ShownSensors:
 
 
 @dataclass
+class LastKnown:
+    """The last known state of what fires an event when it begins."""
+
+    low_balance: bool | None = None
+    available: bool | None = None
+    revision: int = 0
+
+    def remember(self, *, low_balance: bool | None, available: bool | None) -> None:
+        """Keep what a poll found; ``None`` (unknown) keeps what was known."""
+        known = (
+            self.low_balance if low_balance is None else low_balance,
+            self.available if available is None else available,
+        )
+        if known != (self.low_balance, self.available):
+            self.low_balance, self.available = known
+            self.revision += 1
+
+
+@dataclass
 class EntryMemory:
     """Everything an entry keeps in its store."""
 
     history: BalanceHistory = field(default_factory=BalanceHistory)
+    last_known: LastKnown = field(default_factory=LastKnown)
     sensors: ShownSensors = field(default_factory=ShownSensors)
 
     @property
     def revision(self) -> int:
         """Grows whenever something worth writing changed."""
-        return self.history.revision + self.sensors.revision
+        return self.history.revision + self.last_known.revision + self.sensors.revision
 
     def as_dict(self) -> dict[str, Any]:
         """What the store keeps."""
         return {
             **self.history.as_dict(),
+            "last_known": {
+                "low_balance": self.last_known.low_balance,
+                "available": self.last_known.available,
+            },
             "sensors": {
                 "currencies": self.sensors.currencies,
                 "rate_limits": self.sensors.rate_limits,
@@ -64,10 +89,15 @@ class EntryMemory:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EntryMemory:
-        """Inverse of ``as_dict``; a store without sensors remembers none."""
+        """Inverse of ``as_dict``; a store of minor version 1 knows neither."""
+        last_known = data.get("last_known", {})
         sensors = data.get("sensors", {})
         return cls(
             BalanceHistory.from_dict(data),
+            LastKnown(
+                low_balance=last_known.get("low_balance"),
+                available=last_known.get("available"),
+            ),
             ShownSensors(
                 currencies=list(sensors.get("currencies", [])),
                 rate_limits=bool(sensors.get("rate_limits", False)),

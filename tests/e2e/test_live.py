@@ -234,4 +234,4 @@ async def test_log_has_no_traceback_from_the_integration_and_no_key(
     assert API_KEY not in log
     assert NEW_KEY not in log
     # The outages above were logged once when they began and once when they ended.
-    assert "Fetching deepseek_balance data recovered" in log
+    assert "Fetching DeepSeek ••••1a2b data recovered" in log

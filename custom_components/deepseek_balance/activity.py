@@ -1,0 +1,43 @@
+"""What can happen to an account between two polls: the Balance activity events."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class ActivityKind(StrEnum):
+    """The event types of the "Balance activity" event entity."""
+
+    TOP_UP = "top_up"
+    GRANT = "grant"
+    LOW_BALANCE = "low_balance"
+    ACCOUNT_UNAVAILABLE = "account_unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One thing that happened, with what an automation needs to know about it."""
+
+    kind: ActivityKind
+    currency: str | None = None
+    amount: Decimal | None = None
+    days_remaining: Decimal | None = None
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """The event's attributes: what the kind of activity carries."""
+        match self.kind:
+            case ActivityKind.TOP_UP | ActivityKind.GRANT:
+                return {"amount": _number(self.amount), "currency": self.currency}
+            case ActivityKind.LOW_BALANCE:
+                return {
+                    "amount": _number(self.amount),
+                    "currency": self.currency,
+                    "days_remaining": _number(self.days_remaining),
+                }
+        return {}
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)

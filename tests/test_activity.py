@@ -1,0 +1,177 @@
+"""Balance activity events fire exactly once, restarts and reloads included.
+
+A restart is an unload and a new set-up in the same Home Assistant: what the entry
+stored survives it, as on disk.
+"""
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.deepseek_balance.const import CONF_LOW_BALANCE_THRESHOLD
+
+from .conftest import setup_integration
+from .deepseek_simulator import DeepSeekSimulator
+
+ACTIVITY = "event.deepseek_0000_balance_activity"
+
+type Fired = list[tuple[str, dict[str, object]]]
+
+
+@pytest.fixture
+def fired(hass: HomeAssistant) -> Fired:
+    """Every event the activity entity fires: its type and attributes.
+
+    A restored state repeats an old event's time; only a new time is a new event.
+    """
+    events: Fired = []
+    seen: set[tuple[str, str]] = set()
+
+    def record(event: Event[EventStateChangedData]) -> None:
+        state = event.data["new_state"]
+        if (
+            event.data["entity_id"] != ACTIVITY
+            or state is None
+            or state.state in (STATE_UNKNOWN, STATE_UNAVAILABLE)
+            or (state.state, state.attributes["event_type"]) in seen
+        ):
+            return
+        seen.add((state.state, state.attributes["event_type"]))
+        own = set(state.attributes) - {"event_type", "event_types", "friendly_name"}
+        events.append(
+            (
+                state.attributes["event_type"],
+                {name: state.attributes[name] for name in sorted(own)},
+            )
+        )
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, record)
+    return events
+
+
+async def restart(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    while_off: Callable[[], None] = lambda: None,
+) -> None:
+    """Unload the entry, let something happen, and set it up again."""
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    while_off()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def only_kinds(events: Fired) -> list[str]:
+    return [kind for kind, _ in events]
+
+
+async def test_a_new_entry_fires_nothing(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+    fired: Fired,
+) -> None:
+    """Even when it starts low and unable to pay: that is where it starts."""
+    simulator.state.is_available = False
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_LOW_BALANCE_THRESHOLD: 500}
+    )
+
+    await setup_integration(hass, mock_config_entry)
+
+    assert hass.states.get("binary_sensor.deepseek_0000_low_balance").state == "on"  # type: ignore[union-attr]
+    assert fired == []
+
+
+async def test_a_restart_with_nothing_changed_fires_nothing(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+    fired: Fired,
+) -> None:
+    await restart(hass, init_integration)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert fired == []
+
+
+async def test_a_top_up_while_home_assistant_was_off_fires_once(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+    fired: Fired,
+) -> None:
+    await restart(
+        hass, init_integration, lambda: simulator.state.top_up("CNY", Decimal(50))
+    )
+    assert fired == [("top_up", {"amount": 50.0, "currency": "CNY"})]
+
+    await restart(hass, init_integration)
+
+    assert only_kinds(fired) == ["top_up"]
+
+
+async def test_raising_the_threshold_fires_low_balance_once(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+    fired: Fired,
+) -> None:
+    flow = await hass.config_entries.options.async_init(init_integration.entry_id)
+    await hass.config_entries.options.async_configure(
+        flow["flow_id"],
+        {"scan_interval": 30, CONF_LOW_BALANCE_THRESHOLD: 200, "low_balance_days": 0},
+    )
+    await hass.async_block_till_done()  # the entry reloads with the new limit
+
+    assert fired == [
+        (
+            "low_balance",
+            {"amount": 110.0, "currency": "CNY", "days_remaining": None},
+        )
+    ]
+    await restart(hass, init_integration)
+    assert only_kinds(fired) == ["low_balance"]
+
+
+async def test_falling_below_the_threshold_while_off_fires_once(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+    fired: Fired,
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_LOW_BALANCE_THRESHOLD: 100}
+    )
+    await setup_integration(hass, mock_config_entry)
+
+    await restart(
+        hass, mock_config_entry, lambda: simulator.state.spend("CNY", Decimal(20))
+    )
+
+    assert only_kinds(fired) == ["low_balance"]
+
+
+async def test_an_account_that_stopped_paying_while_off_fires_once(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+    fired: Fired,
+) -> None:
+    def stop_paying() -> None:
+        simulator.state.is_available = False
+
+    await restart(hass, init_integration, stop_paying)
+    assert fired == [("account_unavailable", {})]
+
+    await restart(hass, init_integration)
+
+    assert only_kinds(fired) == ["account_unavailable"]
