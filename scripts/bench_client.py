@@ -20,7 +20,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from custom_components.deepseek_balance.api import DeepSeekClient
-from tests.deepseek_simulator import (
+from deepseek_simulator import (
     DEFAULT_API_KEY,
     SimulatorState,
     run_simulator,

@@ -36,7 +36,7 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
-from tests.e2e.harness import free_port, start_simulator, stop
+from scripts.harness import free_port, start_simulator, stop
 
 API_KEY = "sk-bench-0000"
 CNY = "value_json.balance_infos | selectattr('currency', 'eq', 'CNY') | first"

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from custom_components.deepseek_balance.api import Balance, CurrencyBalance
 from custom_components.deepseek_balance.history import BalanceHistory
-from tests.demo_account import CURRENCY, Reading
+from deepseek_simulator.demo import CURRENCY, Reading
 
 HOUR: Final = timedelta(hours=1)
 

@@ -30,9 +30,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from deepseek_simulator.demo import DEMO_TIME_ZONE, GRANT, Reading
 from scripts.demo_seed import demo_seed
-from tests.demo_account import DEMO_TIME_ZONE, GRANT, Reading
-from tests.e2e.harness import (
+from scripts.harness import (
     ROOT,
     HomeAssistantApi,
     SimulatorControl,

@@ -18,8 +18,7 @@ from pytest_homeassistant_custom_component.syrupy import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
-
-from .deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator, run_simulator
+from deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator, run_simulator
 
 ENTRY_ID = "01JDEEPSEEKBALANCETESTENTRY"
 ENTRY_TITLE = "DeepSeek ••••0000"

@@ -6,16 +6,26 @@ stored survives it, as on disk.
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_FINAL_WRITE,
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.deepseek_balance.const import CONF_LOW_BALANCE_THRESHOLD
+from custom_components.deepseek_balance.const import (
+    CONF_LOW_BALANCE_THRESHOLD,
+    DOMAIN,
+)
+from deepseek_simulator import DeepSeekSimulator
 
-from .conftest import setup_integration
-from .deepseek_simulator import DeepSeekSimulator
+from .conftest import ENTRY_ID, advance, setup_integration
 
 ACTIVITY = "event.deepseek_0000_balance_activity"
 
@@ -92,14 +102,63 @@ async def test_a_new_entry_fires_nothing(
 async def test_a_restart_with_nothing_changed_fires_nothing(
     hass: HomeAssistant,
     simulator: DeepSeekSimulator,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     fired: Fired,
 ) -> None:
-    await restart(hass, init_integration)
-    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    """Not even for an account that is low and cannot pay: no change, no news."""
+    simulator.state.is_available = False
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_LOW_BALANCE_THRESHOLD: 500}
+    )
+    await setup_integration(hass, mock_config_entry)
+
+    await restart(hass, mock_config_entry)
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
     assert fired == []
+
+
+async def test_what_fired_is_written_at_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+    fired: Fired,
+) -> None:
+    """Not 5 minutes later: a crash right after it must not fire it again."""
+    simulator.state.top_up("CNY", Decimal(50))
+    simulator.state.is_available = False
+
+    await advance(hass, freezer, 31)
+    await advance(hass, freezer, 0)  # the write, at once
+
+    assert sorted(only_kinds(fired)) == ["account_unavailable", "top_up"]
+    stored = hass_storage[f"{DOMAIN}.{ENTRY_ID}"]["data"]
+    assert stored["last_known"]["available"] is False
+    assert stored["currencies"]["CNY"]["samples"][-1][2] == "160.00"
+
+
+async def test_a_stop_writes_what_changed_since_the_last_write(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A stop unloads no entry: the store's final write keeps what is pending."""
+    simulator.state.spend("CNY", Decimal("1.50"))
+    await advance(hass, freezer, 31)
+    samples = hass_storage[f"{DOMAIN}.{ENTRY_ID}"]["data"]["currencies"]["CNY"]
+    assert samples["samples"][-1][2] == "110.00"  # the fall waits for the delay
+
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
+
+    samples = hass_storage[f"{DOMAIN}.{ENTRY_ID}"]["data"]["currencies"]["CNY"]
+    assert samples["samples"][-1][2] == "108.50"
 
 
 async def test_a_top_up_while_home_assistant_was_off_fires_once(

@@ -33,8 +33,7 @@ from custom_components.deepseek_balance.api import (
     parse_reset,
     parse_retry_after,
 )
-
-from .deepseek_simulator import (
+from deepseek_simulator import (
     DEFAULT_API_KEY,
     DeepSeekSimulator,
     Scenario,

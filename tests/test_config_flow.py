@@ -21,9 +21,9 @@ from custom_components.deepseek_balance.const import (
     DOMAIN,
     SECTION_ADVANCED,
 )
+from deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator, Scenario
 
 from .conftest import ENTRY_TITLE
-from .deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator, Scenario
 
 NEW_KEY = "sk-test-1a2b"
 
@@ -134,6 +134,24 @@ async def test_the_environment_key_never_reaches_the_browser(
     assert json.loads(answers[-1])["type"] == "create_entry"
     assert not [answer for answer in answers if ENVIRONMENT_KEY[:-4] in answer]
     assert "7f3a" in answers[0]  # the end of the key is how the form names it
+
+
+async def test_an_environment_key_gone_before_the_answer_asks_again(
+    hass: HomeAssistant, simulator: DeepSeekSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", ENVIRONMENT_KEY)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    monkeypatch.delenv("DEEPSEEK_API_KEY")
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {SECTION_ADVANCED: {CONF_BASE_URL: simulator.url}}
+    )
+
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+    assert simulator.state.requests == {}  # no request without a key
 
 
 async def test_without_an_environment_key_the_field_is_required(
@@ -373,6 +391,22 @@ async def test_a_title_the_user_chose_survives_a_new_key(
     assert result["reason"] == f"{flow}_successful"
     assert init_integration.data[CONF_API_KEY] == NEW_KEY
     assert init_integration.title == "Work account"
+
+
+async def test_reconfigure_without_a_key_keeps_the_current_one(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    result = await init_integration.start_reconfigure_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {SECTION_ADVANCED: {CONF_BASE_URL: f"{simulator.url}/"}}
+    )
+    await hass.async_block_till_done()
+
+    assert result["reason"] == "reconfigure_successful"
+    assert init_integration.data[CONF_API_KEY] == DEFAULT_API_KEY
 
 
 async def test_reconfigure_to_another_entrys_account_aborts(

@@ -6,9 +6,7 @@ import itertools
 from zoneinfo import ZoneInfo
 
 from custom_components.deepseek_balance.history import BalanceHistory
-from scripts.demo_seed import demo_seed
-
-from .demo_account import (
+from deepseek_simulator.demo import (
     DEMO_TIME_ZONE,
     START_GRANTED,
     START_TOPPED_UP,
@@ -16,6 +14,7 @@ from .demo_account import (
     demo_week,
     spending_rate,
 )
+from scripts.demo_seed import demo_seed
 
 NOW = datetime(2026, 11, 28, 4, 3, 38, tzinfo=UTC)  # 12:03 on a Saturday in Shanghai
 ZONE = ZoneInfo(DEMO_TIME_ZONE)

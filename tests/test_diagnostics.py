@@ -12,8 +12,9 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
+from deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator, Scenario
+
 from .conftest import advance
-from .deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator, Scenario
 
 
 async def test_diagnostics(

@@ -20,9 +20,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
+from deepseek_simulator import DeepSeekSimulator, Scenario
 
 from .conftest import advance, state_of
-from .deepseek_simulator import DeepSeekSimulator, Scenario
 
 TOTAL_CNY = "sensor.deepseek_0000_total_balance_cny"
 GRANTED_CNY = "sensor.deepseek_0000_granted_balance_cny"
@@ -220,8 +220,15 @@ async def test_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
     assert [r.levelname for r in ours] == ["ERROR", "INFO"]
     assert "HTTP 500" in ours[0].getMessage()
     assert "recovered" in ours[1].getMessage()
-    # With several accounts, each line says which one.
+    # With several accounts, each line says which one, and so does the error.
     assert all("DeepSeek ••••0000" in record.getMessage() for record in ours)
+    simulator.state.scenario = Scenario.SERVER_ERROR
+    await advance(hass, freezer, 30)
+    error = str(init_integration.runtime_data.last_exception)
+    assert error == (
+        "The DeepSeek API gave DeepSeek ••••0000 an answer that cannot be used: "
+        "Unexpected answer (HTTP 500)"
+    )
 
 
 async def test_status_follows_a_change_of_failure_kind(

@@ -12,8 +12,9 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from deepseek_simulator import DeepSeekSimulator, Scenario
+
 from .conftest import advance, setup_integration, state_of
-from .deepseek_simulator import DeepSeekSimulator, Scenario
 
 BALANCE, MODELS = "/user/balance", "/v1/models"
 P = "sensor.deepseek_0000"

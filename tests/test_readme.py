@@ -10,8 +10,7 @@ import sys
 import pytest
 
 from custom_components.deepseek_balance import config_flow
-
-from .deepseek_simulator import DEFAULT_API_KEY
+from deepseek_simulator import DEFAULT_API_KEY
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -95,7 +94,7 @@ def test_the_simulator_prints_the_key_it_accepts(socket_enabled: None) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     simulator = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "tests.deepseek_simulator", "--port", str(port)],
+        [sys.executable, "-m", "deepseek_simulator", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -17,9 +17,9 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
+from deepseek_simulator import DeepSeekSimulator, Scenario, serve_app
 
 from .conftest import ENTRY_ID, advance
-from .deepseek_simulator import DeepSeekSimulator, Scenario, serve_app
 
 KEY = "sk-hygiene-7f3a9c2e5b1d"
 ROTATED_KEY = "sk-hygiene-rotated-8e4b0a"

@@ -17,9 +17,9 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.deepseek_balance.const import DOMAIN
 from custom_components.deepseek_balance.sensor import CURRENCY_SENSORS
+from deepseek_simulator import CurrencyAccount, DeepSeekSimulator, Scenario
 
 from .conftest import ENTRY_ID, advance, setup_integration, state_of
-from .deepseek_simulator import CurrencyAccount, DeepSeekSimulator, Scenario
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

@@ -19,13 +19,14 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from .conftest import advance
-from .deepseek_simulator import (
+from deepseek_simulator import (
     DEFAULT_API_KEY,
     DeepSeekSimulator,
     Scenario,
     chaos_plan,
 )
+
+from .conftest import advance
 from .test_secrets import assert_key_never_logged
 
 SEED = 20261127

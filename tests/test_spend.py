@@ -20,9 +20,9 @@ from custom_components.deepseek_balance.const import (
     DOMAIN,
 )
 from custom_components.deepseek_balance.history import SpendFigures
+from deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator
 
 from .conftest import ENTRY_ID, ENTRY_TITLE, advance
-from .deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator
 
 HOUR = 3600
 SPEND_TODAY = "sensor.deepseek_0000_spend_today_cny"

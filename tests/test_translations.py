@@ -24,7 +24,9 @@ COMPONENT = Path(config_flow.__file__).parent
 LANGUAGES = ["en", "zh-Hans"]
 FLOW_SCHEMAS = {
     ("config", "user"): config_flow.CREDENTIALS_SCHEMA,
-    ("config", "environment_key"): config_flow.CREDENTIALS_SCHEMA,
+    ("config", "environment_key"): config_flow.credentials_schema(
+        key_required=False, show_advanced=False
+    ),
     ("config", "reauth_confirm"): config_flow.REAUTH_SCHEMA,
     ("config", "reconfigure"): config_flow.CREDENTIALS_SCHEMA,
     ("options", "init"): config_flow.OPTIONS_SCHEMA,
@@ -86,18 +88,15 @@ def entity_keys() -> set[Key]:
 
 
 def exception_keys() -> set[Key]:
-    """Literal keys, plus the coordinator's: a failure is keyed by its API status."""
+    """Literal keys, plus every failure's: a failure is keyed by its API status."""
     literal = re.compile(r'translation_domain=DOMAIN,\s*translation_key="(\w+)"')
     keys = {
         key
         for path in COMPONENT.glob("*.py")
         for key in literal.findall(path.read_text(encoding="utf-8"))
     }
-    keys |= {
-        ApiStatus[name].value
-        for name in re.findall(r"ApiStatus\.(\w+)", source("coordinator.py"))
-    }
-    return {("exceptions", key, "message") for key in keys}
+    keys |= set(ApiStatus) - {ApiStatus.OK, ApiStatus.ACCOUNT_UNAVAILABLE}
+    return {("exceptions", str(key), "message") for key in keys}
 
 
 def issue_keys() -> set[Key]:

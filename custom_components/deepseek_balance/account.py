@@ -1,9 +1,10 @@
-"""One poll's view of the account, worked out from the answer and the entry's memory.
+"""One poll's view of the account, from the answer and the entry's memory.
 
-Pure: no Home Assistant here. Every activity is found by comparing the answer with
-the memory, which survives restarts and reloads, so money that arrived while Home
-Assistant was off, or a limit crossed by an options change, is reported once, at
-the first poll that sees it, and an unchanged account reports nothing.
+No Home Assistant here: ``observe`` takes the answer and the memory, updates the
+memory and returns an immutable view. Every activity is found by comparing the
+answer with the memory, which survives restarts and reloads, so money that arrived
+while Home Assistant was off, or a limit crossed by an options change, is reported
+once, at the first poll that sees it, and an unchanged account reports nothing.
 """
 
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from .activity import Activity, ActivityKind
 from .api import Balance, CurrencyBalance, RateLimits
 from .const import CONF_LOW_BALANCE_DAYS, CONF_LOW_BALANCE_THRESHOLD
 from .history import SpendFigures
-from .storage import EntryMemory
+from .memory import EntryMemory
 
 
 class ApiStatus(StrEnum):

@@ -156,8 +156,11 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """The user step when DEEPSEEK_API_KEY is set: an empty key means that one.
 
-        The form names only the key's last four characters.
+        The form names only the key's last four characters. Should the variable be
+        gone by the time the form comes back empty, the plain user step asks.
         """
+        if not environment_key() and not (user_input or {}).get(CONF_API_KEY):
+            return await self._async_step_new_account("user", None)
         return await self._async_step_new_account("environment_key", user_input)
 
     async def _async_step_new_account(
@@ -224,13 +227,16 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the key or the base URL of an existing entry."""
+        """Change the key or the base URL of an existing entry; no key keeps it."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         show_advanced = False
         if user_input is not None:
             base_url = user_input[SECTION_ADVANCED][CONF_BASE_URL]
-            data, error = await self._async_check(user_input[CONF_API_KEY], base_url)
+            data, error = await self._async_check(
+                user_input.get(CONF_API_KEY, "").strip() or entry.data[CONF_API_KEY],
+                base_url,
+            )
             if error is None:
                 if any(
                     other.entry_id != entry.entry_id
@@ -254,7 +260,7 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                credentials_schema(key_required=True, show_advanced=show_advanced),
+                credentials_schema(key_required=False, show_advanced=show_advanced),
                 suggested,
             ),
             errors=errors,
@@ -266,6 +272,8 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> tuple[dict[str, str], str | None]:
         """Make a real balance call; return the entry data and an error key."""
         api_key = api_key.strip()
+        if not api_key:
+            return {}, "invalid_auth"  # no request goes out without a key
         try:
             client = DeepSeekClient(
                 async_get_clientsession(self.hass), api_key, base_url=base_url

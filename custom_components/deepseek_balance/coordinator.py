@@ -31,8 +31,9 @@ from .api import (
     Snapshot,
 )
 from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, MAX_SCAN_INTERVAL
+from .memory import EntryMemory
 from .probe import RateLimitProbe
-from .storage import EntryMemory, EntryStore
+from .storage import EntryStore
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         snapshot = await self._async_fetch(probe_rate_limits=probe)
         if probe:
             self.rate_limit_probe.record(now, snapshot.rate_limits)
+        known_before = self.memory.last_known.revision
         data = observe(
             self.memory,
             Poll(
@@ -109,9 +111,23 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             ),
             self._limits,
         )
-        # What fired must not fire again after a crash: written at once.
-        self.store.async_schedule_save(self.memory, soon=bool(data.activities))
+        # A change of the last known state is written at once, so a crash cannot
+        # make the next one go unreported; with activities, once they have fired.
+        self.store.async_schedule_save(
+            self.memory,
+            soon=not data.activities
+            and self.memory.last_known.revision != known_before,
+        )
         return data
+
+    @callback
+    def async_activities_fired(self) -> None:
+        """The event entity fired a poll's activities: write what they changed.
+
+        Written only now, so a crash before the events fired repeats them at the
+        next start instead of losing them; once written, they never fire again.
+        """
+        self.store.async_schedule_save(self.memory, soon=True)
 
     async def _async_fetch(self, *, probe_rate_limits: bool) -> Snapshot:
         """One snapshot; each error's translation key is its API status."""

@@ -57,7 +57,10 @@ class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
         if data is self._fired_for:
             return False
         self._fired_for = data
+        if not data.activities:
+            return False
         for activity in data.activities:
             self._trigger_event(activity.kind.value, activity.attributes)
             self.async_write_ha_state()
-        return bool(data.activities)
+        self.coordinator.async_activities_fired()
+        return True

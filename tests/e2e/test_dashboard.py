@@ -23,7 +23,7 @@ import pytest
 import pytest_asyncio
 import yaml
 
-from .harness import (
+from scripts.harness import (
     CHROMIUM_ARGS,
     ROOT,
     HomeAssistantApi,

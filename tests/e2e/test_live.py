@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from .harness import (
+from scripts.harness import (
     HomeAssistantApi,
     SimulatorControl,
     free_port,

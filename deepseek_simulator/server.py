@@ -7,15 +7,13 @@ the other answers the integration must handle: rate-limit headers as a gateway m
 add them, a zero USD row, and every failure. It counts requests and TCP connections
 so tests can assert "one request per poll" and "no new connection per poll".
 
-Run it alone with ``python -m tests.deepseek_simulator --port 8765``; the control
+Run it alone with ``python -m deepseek_simulator --port 8765``; the control
 endpoints under ``/_simulator/`` switch scenarios and change the account.
 """
 
-import argparse
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .demo_account import Reading, demo_week, spending_rate
+from .demo import Reading, demo_week, spending_rate
 
 DEFAULT_API_KEY = "sk-test-0000"
 CONTROL_PREFIX = "/_simulator"
@@ -453,41 +451,3 @@ async def run_simulator(
     state = state or SimulatorState()
     async with serve_app(_create_app(state), host=host, port=port) as url:
         yield DeepSeekSimulator(state=state, url=url)
-
-
-async def _serve(args: argparse.Namespace) -> None:
-    state = SimulatorState(
-        api_key=args.api_key, latency=args.latency, state_file=args.state_file
-    )
-    if args.demo:
-        state.start_demo()
-    async with run_simulator(state, host=args.host, port=args.port) as simulator:
-        print(  # noqa: T201
-            f"DeepSeek simulator on {simulator.url}, accepting the API key "
-            f"{state.api_key}",
-            flush=True,
-        )
-        await asyncio.Event().wait()
-
-
-def main() -> None:
-    """Run the simulator in the foreground until interrupted."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--api-key", default=DEFAULT_API_KEY)
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds")
-    parser.add_argument(
-        "--demo",
-        action="store_true",
-        help="start with a week of spending behind the account, and keep spending",
-    )
-    parser.add_argument(
-        "--state-file", type=Path, help="keep the account here across restarts"
-    )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(parser.parse_args()))
-
-
-if __name__ == "__main__":
-    main()

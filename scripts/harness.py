@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
 from datetime import UTC, datetime
+from http import HTTPStatus
 import itertools
 import json
 import os
@@ -21,9 +22,9 @@ from typing import Any
 import aiohttp
 from homeassistant.components.http import config as http_config
 
-from tests.demo_account import DEMO_TIME_ZONE
+from deepseek_simulator.demo import DEMO_TIME_ZONE
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 # Debian's Chromium, headless as root on a machine without outside network.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CLIENT_ID = "http://127.0.0.1/"  # Home Assistant accepts any http URL as client id
@@ -121,7 +122,7 @@ def write_http_settings(config_dir: Path, port: int) -> None:
 def start_simulator(
     port: int, api_key: str, *, latency: float = 0, demo_state: Path | None = None
 ) -> subprocess.Popen[bytes]:
-    """``python -m tests.deepseek_simulator`` on 127.0.0.1.
+    """``python -m deepseek_simulator`` on 127.0.0.1.
 
     With ``demo_state`` it runs the demo account, kept in that file.
     """
@@ -130,7 +131,7 @@ def start_simulator(
         [
             sys.executable,
             "-m",
-            "tests.deepseek_simulator",
+            "deepseek_simulator",
             "--port",
             str(port),
             "--api-key",
@@ -201,14 +202,14 @@ class HomeAssistantApi:
 
         async def answering() -> bool:
             async with self.session.get(f"{self.base_url}/manifest.json") as response:
-                return response.status == 200
+                return response.status == HTTPStatus.OK
 
         await wait_for(answering, within=within, every=0.5)
 
     async def is_onboarded(self) -> bool:
         """Whether onboarding is finished (its endpoint is gone once it is)."""
         async with self.session.get(f"{self.base_url}/api/onboarding") as response:
-            if response.status == 404:
+            if response.status == HTTPStatus.NOT_FOUND:
                 return True
             steps = await response.json()
         return all(step["done"] for step in steps if step["step"] == "user")
