@@ -131,6 +131,7 @@ class SimulatorState:
     peers: set[tuple[str, int]] = field(default_factory=set)
     in_flight: int = 0
     max_in_flight: int = 0
+    _change: asyncio.Future[None] | None = None
     # The demo: its week of readings, the CNY an hour it spends at each moment
     # (charged on each balance request) and the file that keeps its account.
     history: list[Reading] = field(default_factory=list)
@@ -138,6 +139,21 @@ class SimulatorState:
     state_file: Path | None = None
     _drained_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _drain_owed: Decimal = Decimal(0)
+
+    async def wait_until(self, condition: Callable[[], bool]) -> None:
+        """Until ``condition`` holds; it is checked as requests come and go.
+
+        Tests wait on it where the loop's clock stands still.
+        """
+        while not condition():
+            self._change = self._change or asyncio.get_running_loop().create_future()
+            await self._change
+
+    def changed(self) -> None:
+        """Wake whoever waits for a request to come or go."""
+        if self._change is not None and not self._change.done():
+            self._change.set_result(None)
+        self._change = None
 
     @property
     def connections(self) -> int:
@@ -344,11 +360,13 @@ class _Routes:
         state.requests[request.path] += 1
         state.in_flight += 1
         state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        state.changed()
         try:
             await asyncio.sleep(state.latency)
             return await handler(request)
         finally:
             state.in_flight -= 1
+            state.changed()
 
     async def _refusal(
         self, request: web.Request, scenario: Scenario

@@ -146,11 +146,15 @@ def start_simulator(
 
 
 def start_hass(config_dir: Path) -> subprocess.Popen[bytes]:
-    """``hass -c config_dir`` from this virtual environment; output to hass.out."""
+    """``hass -c config_dir`` from this virtual environment; output to hass.out.
+
+    ``--skip-pip``: the environment is as its lock says and stays so; what Home
+    Assistant needs is installed with it, never at run time.
+    """
     hass = Path(sys.executable).with_name("hass")
     with (config_dir / "hass.out").open("ab") as out:
         return subprocess.Popen(  # noqa: S603
-            [str(hass), "-c", str(config_dir)],
+            [str(hass), "-c", str(config_dir), "--skip-pip"],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -1,6 +1,7 @@
 """Fixtures shared by every test: the DeepSeek simulator and a configured entry."""
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 from unittest.mock import PropertyMock, patch
 
 import aiohttp
@@ -17,8 +18,14 @@ from pytest_homeassistant_custom_component.syrupy import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.deepseek_balance.config_flow import entry_title
 from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
-from deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator, run_simulator
+from deepseek_simulator import (
+    DEFAULT_API_KEY,
+    DeepSeekSimulator,
+    SimulatorState,
+    run_simulator,
+)
 
 ENTRY_ID = "01JDEEPSEEKBALANCETESTENTRY"
 ENTRY_TITLE = "DeepSeek ••••0000"
@@ -49,13 +56,27 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
 
 
 @pytest.fixture
-async def simulator(socket_enabled: None) -> AsyncIterator[DeepSeekSimulator]:
-    """A fresh simulator on 127.0.0.1 serving the normal CNY account.
+def api_key() -> str:
+    """The key the simulator accepts and the entry holds; a module may pick another."""
+    return DEFAULT_API_KEY
+
+
+@pytest.fixture
+def options() -> dict[str, Any]:
+    """The entry's options: none, unless a test parametrizes them."""
+    return {}
+
+
+@pytest.fixture
+async def simulator(
+    socket_enabled: None, api_key: str
+) -> AsyncIterator[DeepSeekSimulator]:
+    """A fresh simulator on 127.0.0.1, answering as DeepSeek documents.
 
     ``socket_enabled`` lifts the harness's socket block; its allow-list still
     refuses every address but 127.0.0.1.
     """
-    async with run_simulator() as running:
+    async with run_simulator(SimulatorState(api_key=api_key)) as running:
         yield running
 
 
@@ -67,13 +88,16 @@ async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-def mock_config_entry(simulator: DeepSeekSimulator) -> MockConfigEntry:
+def mock_config_entry(
+    simulator: DeepSeekSimulator, api_key: str, options: dict[str, Any]
+) -> MockConfigEntry:
     """An entry for the simulator's account, as the config flow creates it."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title=ENTRY_TITLE,
+        title=entry_title(api_key),
         entry_id=ENTRY_ID,
-        data={CONF_API_KEY: DEFAULT_API_KEY, CONF_BASE_URL: simulator.url},
+        data={CONF_API_KEY: api_key, CONF_BASE_URL: simulator.url},
+        options=options,
     )
 
 

@@ -80,6 +80,7 @@ def only_kinds(events: Fired) -> list[str]:
     return [kind for kind, _ in events]
 
 
+@pytest.mark.parametrize("options", [{CONF_LOW_BALANCE_THRESHOLD: 500}])
 async def test_a_new_entry_fires_nothing(
     hass: HomeAssistant,
     simulator: DeepSeekSimulator,
@@ -88,10 +89,6 @@ async def test_a_new_entry_fires_nothing(
 ) -> None:
     """Even when it starts low and unable to pay: that is where it starts."""
     simulator.state.is_available = False
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, options={CONF_LOW_BALANCE_THRESHOLD: 500}
-    )
 
     await setup_integration(hass, mock_config_entry)
 
@@ -99,6 +96,7 @@ async def test_a_new_entry_fires_nothing(
     assert fired == []
 
 
+@pytest.mark.parametrize("options", [{CONF_LOW_BALANCE_THRESHOLD: 500}])
 async def test_a_restart_with_nothing_changed_fires_nothing(
     hass: HomeAssistant,
     simulator: DeepSeekSimulator,
@@ -107,10 +105,6 @@ async def test_a_restart_with_nothing_changed_fires_nothing(
 ) -> None:
     """Not even for an account that is low and cannot pay: no change, no news."""
     simulator.state.is_available = False
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, options={CONF_LOW_BALANCE_THRESHOLD: 500}
-    )
     await setup_integration(hass, mock_config_entry)
 
     await restart(hass, mock_config_entry)
@@ -200,16 +194,13 @@ async def test_raising_the_threshold_fires_low_balance_once(
     assert only_kinds(fired) == ["low_balance"]
 
 
+@pytest.mark.parametrize("options", [{CONF_LOW_BALANCE_THRESHOLD: 100}])
 async def test_falling_below_the_threshold_while_off_fires_once(
     hass: HomeAssistant,
     simulator: DeepSeekSimulator,
     mock_config_entry: MockConfigEntry,
     fired: Fired,
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, options={CONF_LOW_BALANCE_THRESHOLD: 100}
-    )
     await setup_integration(hass, mock_config_entry)
 
     await restart(

@@ -154,6 +154,21 @@ async def test_an_environment_key_gone_before_the_answer_asks_again(
     assert simulator.state.requests == {}  # no request without a key
 
 
+async def test_an_empty_key_is_refused_without_a_request(
+    hass: HomeAssistant, simulator: DeepSeekSimulator
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials("  ", simulator.url)
+    )
+
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert simulator.state.requests == {}
+
+
 async def test_without_an_environment_key_the_field_is_required(
     hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -224,7 +239,7 @@ async def test_deepseek_unreachable_at_its_own_url_keeps_the_section_closed(
 
 
 @pytest.mark.parametrize(
-    ("api_key", "scenario", "base_url", "error"),
+    ("typed_key", "scenario", "base_url", "error"),
     [
         ("sk-test-wrong", Scenario.NORMAL, None, "invalid_auth"),
         (DEFAULT_API_KEY, Scenario.UNAUTHORIZED, None, "invalid_auth"),
@@ -239,7 +254,7 @@ async def test_deepseek_unreachable_at_its_own_url_keeps_the_section_closed(
 async def test_user_flow_errors_recover(
     hass: HomeAssistant,
     simulator: DeepSeekSimulator,
-    api_key: str,
+    typed_key: str,
     scenario: Scenario,
     base_url: str | None,
     error: str,
@@ -250,7 +265,7 @@ async def test_user_flow_errors_recover(
     )
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], credentials(api_key, base_url or simulator.url)
+        result["flow_id"], credentials(typed_key, base_url or simulator.url)
     )
 
     assert result["type"] is FlowResultType.FORM

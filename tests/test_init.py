@@ -1,6 +1,5 @@
 """Setting up, polling, failing, recovering and unloading the integration."""
 
-import asyncio
 from decimal import Decimal
 import logging
 
@@ -183,13 +182,9 @@ async def test_answer_slower_than_the_timeout_is_a_connection_error(
     simulator.state.scenario = Scenario.SLOW
     freezer.tick(30)
     async_fire_time_changed(hass)
-    # The loop's clock is frozen: wait for the balance request to be in flight by
-    # yielding to real I/O, then move time past the 10 s request timeout.
-    for _ in range(10_000):
-        if simulator.state.in_flight == 1:
-            break
-        await asyncio.sleep(0)
-    assert simulator.state.in_flight == 1
+    # The loop's clock stands still: wait until the balance request is in flight,
+    # then move time past the 10 s request timeout.
+    await simulator.state.wait_until(lambda: simulator.state.in_flight == 1)
 
     await advance(hass, freezer, 11)
 

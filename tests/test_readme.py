@@ -7,10 +7,8 @@ import socket
 import subprocess
 import sys
 
-import pytest
-
 from custom_components.deepseek_balance import config_flow
-from deepseek_simulator import DEFAULT_API_KEY
+from deepseek_simulator import DEFAULT_API_KEY, Scenario
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -58,19 +56,6 @@ def test_the_entities_table_is_one_table_naming_every_entity_and_when() -> None:
     assert all(appears for _, appears, _ in rows)
 
 
-def test_the_button_for_a_second_account_is_named_as_home_assistant_names_it() -> None:
-    # The frontend is in the live environment, not in the oldest release's.
-    hass_frontend = pytest.importorskip("hass_frontend")
-    translations = Path(hass_frontend.where()) / "static/translations/config"
-    (english,) = [
-        path for path in translations.glob("en-*.json") if not path.name[3:4].isupper()
-    ]
-    labels = json.loads(english.read_text(encoding="utf-8"))
-    add_service = labels["ui.panel.config.integrations.integration_page.add_service"]
-
-    assert f"*{add_service}*" in section("Setup")
-
-
 def test_develop_options_are_documented() -> None:
     usage = subprocess.run(  # noqa: S603
         [ROOT / "scripts/develop", "--help"],
@@ -110,3 +95,13 @@ def test_the_simulator_prints_the_key_it_accepts(socket_enabled: None) -> None:
         f"DeepSeek simulator on http://127.0.0.1:{port}, accepting the API key "
         f"{DEFAULT_API_KEY}"
     )
+
+
+def test_every_simulator_scenario_is_named() -> None:
+    contributing = section("Contributing")
+
+    unnamed = [
+        s for s in Scenario if s is not Scenario.NORMAL and f"`{s}`" not in contributing
+    ]
+
+    assert unnamed == []

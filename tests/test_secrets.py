@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
 from deepseek_simulator import DeepSeekSimulator, Scenario, serve_app
 
-from .conftest import ENTRY_ID, advance
+from .conftest import advance, setup_integration
 
 KEY = "sk-hygiene-7f3a9c2e5b1d"
 ROTATED_KEY = "sk-hygiene-rotated-8e4b0a"
@@ -44,24 +44,23 @@ def assert_key_never_logged(records: Iterable[logging.LogRecord], key: str) -> N
         assert key[-12:] not in text, text
 
 
+@pytest.fixture
+def api_key() -> str:
+    """A key distinctive enough to be found wherever it leaks."""
+    return KEY
+
+
 async def test_key_never_shows_through_setup_failures_reauth_and_diagnostics(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     hass_client: ClientSessionGenerator,
     simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    simulator.state.api_key = KEY
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="DeepSeek ••••5b1d",
-        entry_id=ENTRY_ID,
-        data={CONF_API_KEY: KEY, CONF_BASE_URL: simulator.url},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = mock_config_entry
+    await setup_integration(hass, entry)
     for scenario in FAILURES:
         simulator.state.scenario = scenario
         await advance(hass, freezer, 31)

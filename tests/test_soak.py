@@ -6,6 +6,7 @@ is known before it runs and checked after it.
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 import logging
@@ -19,6 +20,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.deepseek_balance.api import DeepSeekClient
 from deepseek_simulator import (
     DEFAULT_API_KEY,
     DeepSeekSimulator,
@@ -89,18 +91,62 @@ class ProbeModel:
             self.carried = False
 
 
+class FinishedCalls:
+    """The client's calls that returned or raised, counted as they finish.
+
+    The loop's clock stands still during a slow poll; a test waits on these
+    instead of spinning until the fast answers have been read.
+    """
+
+    def __init__(self, client: DeepSeekClient) -> None:
+        """Count the client's two calls; ``snapshot`` goes through them."""
+        self.count: Counter[str] = Counter()
+        self._change: asyncio.Future[None] | None = None
+        for name in ("balance", "rate_limits"):
+            setattr(client, name, self._counted(name, getattr(client, name)))
+
+    def _counted(
+        self, name: str, call: Callable[[], Awaitable[object]]
+    ) -> Callable[[], Awaitable[object]]:
+        async def counted() -> object:
+            try:
+                return await call()
+            finally:
+                self.count[name] += 1
+                if self._change is not None:
+                    self._change.set_result(None)
+                    self._change = None
+
+        return counted
+
+    async def wait_for(self, name: str, count: int) -> None:
+        """Until ``name`` has finished ``count`` times."""
+        while self.count[name] < count:
+            self._change = self._change or asyncio.get_running_loop().create_future()
+            await self._change
+
+
 async def settle(
-    simulator: DeepSeekSimulator, slow: int, requests_before: Counter[str]
+    simulator: DeepSeekSimulator,
+    calls: FinishedCalls,
+    slow: list[str],
+    fast: list[str],
+    before: tuple[Counter[str], Counter[str]],
 ) -> None:
-    """Yield to real I/O until the requests came and only the slow ones remain."""
-    state = simulator.state
-    for _ in range(10_000):
-        arrived = state.requests[BALANCE] > requests_before[BALANCE]
-        if arrived and state.in_flight == slow:
-            break
-        await asyncio.sleep(0)
-    for _ in range(200):  # let the client read what has already been answered
-        await asyncio.sleep(0)
+    """Until every request came, the fast ones were read, and the slow ones wait."""
+    state, (requests, finished) = simulator.state, before
+    paths = {"balance": BALANCE, "rate_limits": MODELS}
+    await state.wait_until(
+        lambda: (
+            all(
+                state.requests[paths[name]] > requests[paths[name]]
+                for name in slow + fast
+            )
+            and state.in_flight == len(slow)
+        )
+    )
+    for name in fast:
+        await calls.wait_for(name, finished[name] + 1)
 
 
 def integration_tasks() -> set[asyncio.Task[object]]:
@@ -137,6 +183,7 @@ async def run_poll(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: DeepSeekSimulator,
+    calls: FinishedCalls,
     probe: ProbeModel,
     on_balance: Scenario,
     on_models: Scenario,
@@ -149,10 +196,12 @@ async def run_poll(
     freezer.tick(INTERVAL)
     now = dt_util.utcnow()
     probed = probe.is_due(now)
-    slow = [on_balance, on_models if probed else None].count(Scenario.SLOW)
+    answers = {"balance": on_balance, **({"rate_limits": on_models} if probed else {})}
+    slow = [name for name, answer in answers.items() if answer is Scenario.SLOW]
     async_fire_time_changed(hass)
     if slow:
-        await settle(simulator, slow, requests)
+        fast = [name for name in answers if name not in slow]
+        await settle(simulator, calls, slow, fast, (requests, Counter(calls.count)))
         await advance(hass, freezer, 11)  # past the 10 s request timeout
     else:
         await hass.async_block_till_done(wait_background_tasks=True)
@@ -174,6 +223,7 @@ async def test_soak(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     coordinator = init_integration.runtime_data
+    calls = FinishedCalls(coordinator.client)
     balances = chaos_plan(SEED, BALANCE, POLLS)
     models = chaos_plan(SEED, MODELS, POLLS)
     simulator.state.start_chaos(SEED, POLLS)
@@ -189,7 +239,9 @@ async def test_soak(
         if poll % 7 == 0:
             simulator.state.spend("CNY", Decimal("0.01"))
         simulator.state.chaos_poll = poll
-        probed = await run_poll(hass, freezer, simulator, probe, on_balance, on_models)
+        probed = await run_poll(
+            hass, freezer, simulator, calls, probe, on_balance, on_models
+        )
         requests_after = simulator.state.requests[BALANCE]
         probes += probed
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_API_KEY, CONF_SCAN_INTERVAL, STATE_UNKNOWN
+from homeassistant.const import CONF_SCAN_INTERVAL, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
@@ -14,15 +14,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.deepseek_balance.account import LowBalanceLimits, is_low
 from custom_components.deepseek_balance.api import CurrencyBalance
 from custom_components.deepseek_balance.const import (
-    CONF_BASE_URL,
     CONF_LOW_BALANCE_DAYS,
     CONF_LOW_BALANCE_THRESHOLD,
-    DOMAIN,
 )
 from custom_components.deepseek_balance.history import SpendFigures
-from deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator
+from deepseek_simulator import DeepSeekSimulator
 
-from .conftest import ENTRY_ID, ENTRY_TITLE, advance
+from .conftest import ENTRY_ID, ENTRY_TITLE, advance, setup_integration
 
 HOUR = 3600
 SPEND_TODAY = "sensor.deepseek_0000_spend_today_cny"
@@ -39,26 +37,23 @@ def state(hass: HomeAssistant, entity_id: str) -> Any:
     return current
 
 
-async def start(
+@pytest.fixture
+def options() -> dict[str, Any]:
+    """Polling hourly, unless a test parametrizes other options."""
+    return {CONF_SCAN_INTERVAL: HOUR}
+
+
+@pytest.fixture
+async def started(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    simulator: DeepSeekSimulator,
-    **options: float,
+    mock_config_entry: MockConfigEntry,
 ) -> MockConfigEntry:
-    """Polling hourly from 2026-11-20 00:00 UTC, in a UTC Home Assistant."""
+    """The entry set up at 2026-11-20 00:00 UTC, in a UTC Home Assistant."""
     await hass.config.async_set_time_zone("UTC")
     freezer.move_to("2026-11-20 00:00:00+00:00")
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=ENTRY_TITLE,
-        entry_id=ENTRY_ID,
-        data={CONF_API_KEY: DEFAULT_API_KEY, CONF_BASE_URL: simulator.url},
-        options={CONF_SCAN_INTERVAL: HOUR, **options},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+    await setup_integration(hass, mock_config_entry)
+    return mock_config_entry
 
 
 async def spend_hourly(
@@ -73,10 +68,10 @@ async def spend_hourly(
         await advance(hass, freezer, HOUR)
 
 
+@pytest.mark.usefixtures("started")
 async def test_steady_spend_gives_average_and_days_remaining(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: DeepSeekSimulator
 ) -> None:
-    await start(hass, freezer, simulator)
     await spend_hourly(hass, freezer, simulator, 5)
     assert state(hass, AVERAGE).state == STATE_UNKNOWN  # under 6 h of history
     assert state(hass, DAYS_REMAINING).state == STATE_UNKNOWN
@@ -89,10 +84,10 @@ async def test_steady_spend_gives_average_and_days_remaining(
     assert state(hass, DAYS_REMAINING).state == "17.1"  # 102.50 / 6.00
 
 
+@pytest.mark.usefixtures("started")
 async def test_midnight_resets_spend_today(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: DeepSeekSimulator
 ) -> None:
-    await start(hass, freezer, simulator)
     await spend_hourly(hass, freezer, simulator, 23)
     assert state(hass, SPEND_TODAY).state == "5.75"
     assert state(hass, SPEND_TODAY).attributes["last_reset"] == (
@@ -111,6 +106,7 @@ async def test_midnight_resets_spend_today(
     ("arrival", "event_type", "amount"),
     [("top_up", "top_up", 50.0), ("grant", "grant", 5.0)],
 )
+@pytest.mark.usefixtures("started")
 async def test_money_arriving_is_an_event_never_negative_spend(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -119,7 +115,6 @@ async def test_money_arriving_is_an_event_never_negative_spend(
     event_type: str,
     amount: float,
 ) -> None:
-    await start(hass, freezer, simulator)
     await spend_hourly(hass, freezer, simulator, 2)
 
     getattr(simulator.state, arrival)("CNY", Decimal(amount))
@@ -137,30 +132,31 @@ async def test_history_survives_a_restart(
     hass_storage: dict[str, Any],
     freezer: FrozenDateTimeFactory,
     simulator: DeepSeekSimulator,
+    started: MockConfigEntry,
 ) -> None:
-    entry = await start(hass, freezer, simulator)
     await spend_hourly(hass, freezer, simulator, 8)
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_unload(started.entry_id)
     stored = hass_storage[f"deepseek_balance.{ENTRY_ID}"]
     assert stored["version"] == 1
     assert len(stored["data"]["currencies"]["CNY"]["samples"]) == 9
 
     simulator.state.spend("CNY", Decimal("0.25"))
     await advance(hass, freezer, HOUR)  # Home Assistant was off for this hour
-    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert await hass.config_entries.async_setup(started.entry_id)
     await hass.async_block_till_done()
 
     assert state(hass, SPEND_TODAY).state == "2.25"
     assert state(hass, AVERAGE).state == "6.00"
 
 
+@pytest.mark.parametrize("options", [{CONF_SCAN_INTERVAL: 30}])
+@pytest.mark.usefixtures("started")
 async def test_history_is_written_with_a_delay_not_every_poll(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
     freezer: FrozenDateTimeFactory,
     simulator: DeepSeekSimulator,
 ) -> None:
-    await start(hass, freezer, simulator, **{CONF_SCAN_INTERVAL: 30})
     key = f"deepseek_balance.{ENTRY_ID}"
     # The sensors shown at set-up are written at once, with the first reading.
     await advance(hass, freezer, 0)
@@ -181,21 +177,24 @@ async def test_removing_the_entry_deletes_its_history(
     hass_storage: dict[str, Any],
     freezer: FrozenDateTimeFactory,
     simulator: DeepSeekSimulator,
+    started: MockConfigEntry,
 ) -> None:
-    entry = await start(hass, freezer, simulator)
     await spend_hourly(hass, freezer, simulator, 1)
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_unload(started.entry_id)
     assert f"deepseek_balance.{ENTRY_ID}" in hass_storage
 
-    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.config_entries.async_remove(started.entry_id)
 
     assert f"deepseek_balance.{ENTRY_ID}" not in hass_storage
 
 
+@pytest.mark.parametrize(
+    "options", [{CONF_SCAN_INTERVAL: HOUR, CONF_LOW_BALANCE_THRESHOLD: 109}]
+)
+@pytest.mark.usefixtures("started")
 async def test_low_balance_follows_the_threshold(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: DeepSeekSimulator
 ) -> None:
-    await start(hass, freezer, simulator, **{CONF_LOW_BALANCE_THRESHOLD: 109})
     assert state(hass, LOW_BALANCE).state == "off"  # 110.00
 
     await spend_hourly(hass, freezer, simulator, 1, per_hour="1.50")
@@ -212,10 +211,13 @@ async def test_low_balance_follows_the_threshold(
     assert state(hass, LOW_BALANCE).state == "off"
 
 
+@pytest.mark.parametrize(
+    "options", [{CONF_SCAN_INTERVAL: HOUR, CONF_LOW_BALANCE_DAYS: 7}]
+)
+@pytest.mark.usefixtures("started")
 async def test_low_balance_follows_the_days_remaining(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: DeepSeekSimulator
 ) -> None:
-    await start(hass, freezer, simulator, **{CONF_LOW_BALANCE_DAYS: 7})
     await spend_hourly(hass, freezer, simulator, 6, per_hour="0.25")
     assert state(hass, DAYS_REMAINING).state == "18.1"  # 108.50 at 6.00 a day
     assert state(hass, LOW_BALANCE).state == "off"
@@ -227,22 +229,22 @@ async def test_low_balance_follows_the_days_remaining(
     assert state(hass, LOW_BALANCE).state == "on"
 
 
+@pytest.mark.usefixtures("started")
 async def test_low_balance_off_when_no_limit_is_set(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: DeepSeekSimulator
 ) -> None:
-    await start(hass, freezer, simulator)
     await spend_hourly(hass, freezer, simulator, 1, per_hour="109.99")
 
     assert state(hass, LOW_BALANCE).state == "off"
 
 
+@pytest.mark.usefixtures("started")
 async def test_account_unavailable_raises_and_clears_the_repair(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
     simulator: DeepSeekSimulator,
 ) -> None:
-    await start(hass, freezer, simulator)
     assert issue_registry.async_get_issue(*REPAIR) is None
 
     simulator.state.is_available = False
@@ -269,15 +271,16 @@ async def test_the_repair_is_raised_again_after_a_restart_while_unavailable(
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
     simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
 ) -> None:
     """Repairs do not outlive a restart: the first poll after it raises it anew."""
     simulator.state.is_available = False
-    entry = await start(hass, freezer, simulator)
+    await setup_integration(hass, mock_config_entry)
     assert issue_registry.async_get_issue(*REPAIR) is not None
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     ir.async_delete_issue(hass, *REPAIR)  # as a restart forgets it
 
-    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
     assert issue_registry.async_get_issue(*REPAIR) is not None

@@ -11,7 +11,7 @@ import pytest
 
 from custom_components.deepseek_balance import config_flow
 from custom_components.deepseek_balance.account import ApiStatus
-from custom_components.deepseek_balance.activity import ActivityKind
+from custom_components.deepseek_balance.activity import Activity, ActivityKind
 from custom_components.deepseek_balance.binary_sensor import BINARY_SENSORS
 from custom_components.deepseek_balance.event import BALANCE_ACTIVITY
 from custom_components.deepseek_balance.sensor import (
@@ -83,6 +83,11 @@ def entity_keys() -> set[Key]:
     keys |= {
         (*activity, "state_attributes", "event_type", "state", kind.value)
         for kind in ActivityKind
+    }
+    keys |= {  # every attribute an event carries has a name
+        (*activity, "state_attributes", attribute, "name")
+        for kind in ActivityKind
+        for attribute in Activity(kind).attributes
     }
     return keys
 
@@ -187,8 +192,37 @@ def test_the_checks_find_what_the_code_uses() -> None:
         "api_error",
         "invalid_url",
     }
-    assert len(entity_keys()) == 30
     assert {key[1] for key in issue_keys()} == {"account_unavailable"}
+
+
+def descriptions() -> set[Key]:
+    """Texts a form may show without the code naming them: step and section blurbs."""
+    keys: set[Key] = set()
+    for (flow, step), schema in FLOW_SCHEMAS.items():
+        keys.add((flow, "step", step, "description"))
+        keys |= {
+            (flow, "step", step, "sections", str(marker), "description")
+            for marker, value in schema.schema.items()
+            if isinstance(value, section)
+        }
+    return keys
+
+
+def test_no_translation_is_left_unused() -> None:
+    """Every text in the language file is one the code can show."""
+    used = (
+        entity_keys()
+        | exception_keys()
+        | flow_field_keys()
+        | flow_error_keys()
+        | flow_abort_keys()
+        | issue_keys()
+        | descriptions()
+    )
+
+    unused = sorted(".".join(key) for key in translations("en").keys() - used)
+
+    assert unused == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
