@@ -13,7 +13,6 @@ import itertools
 import json
 import os
 from pathlib import Path
-import shutil
 import socket
 import subprocess
 import sys
@@ -25,15 +24,10 @@ from homeassistant.components.http import config as http_config
 from deepseek_simulator.demo import DEMO_TIME_ZONE
 
 ROOT = Path(__file__).resolve().parents[1]
-# Debian's Chromium, headless as root on a machine without outside network.
+# Chromium's flags, headless as root on a machine without outside network.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CLIENT_ID = "http://127.0.0.1/"  # Home Assistant accepts any http URL as client id
 DOMAIN = "deepseek_balance"
-
-
-def chromium_path() -> str:
-    """Debian's Chromium (Playwright's own download is not used)."""
-    return shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def tracebacks(log: str) -> list[str]:

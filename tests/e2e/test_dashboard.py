@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 import signal
+import subprocess
 import time
 from typing import Any
 
@@ -27,7 +28,6 @@ from scripts.harness import (
     CHROMIUM_ARGS,
     ROOT,
     HomeAssistantApi,
-    chromium_path,
     free_port,
     tracebacks,
 )
@@ -202,8 +202,23 @@ async def open_dashboard(page: Page, demo: Demo) -> None:
     await page.wait_for_timeout(3_000)  # charts draw, the gauge's needle settles
 
 
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """The distribution's Chromium; without it, the command that installs it."""
+    found = subprocess.run(  # noqa: S603
+        [ROOT / "scripts" / "find-chromium"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if found.returncode:
+        pytest.fail(found.stderr.strip(), pytrace=False)
+    return found.stdout.strip()
+
+
 @pytest.mark.parametrize(("width", "height"), WALL_SIZES)
 async def test_dashboard_fits_a_wall_panel(
+    chromium: str,
     demo: Demo,
     tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
@@ -216,7 +231,7 @@ async def test_dashboard_fits_a_wall_panel(
     screenshot = folder / f"dashboard-{width}x{height}.png"
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS
+            executable_path=chromium, args=CHROMIUM_ARGS
         )
         page = await browser.new_page(viewport={"width": width, "height": height})
         await open_dashboard(page, demo)
