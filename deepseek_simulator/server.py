@@ -4,7 +4,8 @@ By default it answers as the real API does: ``/user/balance`` with one CNY row s
 like DeepSeek's documented example, ``/v1/models`` (also ``/models``) without any
 ``x-ratelimit-*`` header. It checks the bearer key, and can switch at run time to
 the other answers the integration must handle: rate-limit headers as a gateway may
-add them, a zero USD row, and every failure. It counts requests and TCP connections
+add them, a zero USD row, hostile answers (or any raw answer at all), and every
+failure. It counts requests and TCP connections
 so tests can assert "one request per poll" and "no new connection per poll".
 
 Run it alone with ``python -m deepseek_simulator --port 8765``; the control
@@ -51,11 +52,15 @@ class Scenario(StrEnum):
     DROP_CONNECTION = "drop_connection"
     RATE_LIMITED_WITHOUT_RETRY_AFTER = "rate_limited_without_retry_after"
     TRUNCATED_JSON = "truncated_json"
+    # Hostile answers: well-formed JSON that no real account sends.
+    HUGE_AMOUNT = "huge_amount"
+    INCONSISTENT_PARTS = "inconsistent_parts"
+    JUNK_CURRENCY = "junk_currency"
 
 
 # The seeded mix of the chaos mode, in parts per hundred of requests.
 CHAOS_MIX: dict[Scenario, int] = {
-    Scenario.NORMAL: 40,
+    Scenario.NORMAL: 31,
     Scenario.RATE_LIMIT_HEADERS: 10,
     Scenario.ACCOUNT_UNAVAILABLE: 6,
     Scenario.SERVER_ERROR: 5,
@@ -67,6 +72,9 @@ CHAOS_MIX: dict[Scenario, int] = {
     Scenario.EMPTY_OBJECT: 4,
     Scenario.DROP_CONNECTION: 6,
     Scenario.SLOW: 5,
+    Scenario.HUGE_AMOUNT: 3,
+    Scenario.INCONSISTENT_PARTS: 3,
+    Scenario.JUNK_CURRENCY: 3,
 }
 
 
@@ -121,6 +129,9 @@ class SimulatorState:
         default_factory=gateway_rate_limit_headers
     )
     retry_after: str | None = "120"
+    # An answer to /user/balance sent as it is, instead of the account's: JSON,
+    # or text for what JSON encoders refuse to write.
+    raw_balance: Any = None
     # Chaos mode: each poll's scenario, per path. Indexed by poll, not by request:
     # a client may resend a GET whose kept-alive connection was dropped.
     chaos: dict[str, list[Scenario]] = field(default_factory=dict)
@@ -220,6 +231,7 @@ class SimulatorState:
         self.api_key = changes.get("api_key", self.api_key)
         self.latency = float(changes.get("latency", self.latency))
         self.is_available = bool(changes.get("is_available", self.is_available))
+        self.raw_balance = changes.get("raw_balance", self.raw_balance)
         for action in (self.spend, self.top_up, self.grant):
             for currency, amount in changes.get(action.__name__, {}).items():
                 action(currency, Decimal(amount))
@@ -265,6 +277,13 @@ class SimulatorState:
             )
         if scenario is Scenario.EMPTY_BALANCE_INFOS:
             rows = []
+        if scenario is Scenario.HUGE_AMOUNT:
+            rows[0]["total_balance"] = 1e308
+        if scenario is Scenario.INCONSISTENT_PARTS:
+            first = next(iter(self.accounts.values()))
+            rows[0]["total_balance"] = _amount(first.total + 100, as_number=False)
+        if scenario is Scenario.JUNK_CURRENCY:
+            rows.append({**rows[0], "currency": "<script>alert(1)</script>"})
         available = self.is_available and scenario is not Scenario.ACCOUNT_UNAVAILABLE
         return {"is_available": available, "balance_infos": rows}
 
@@ -384,6 +403,10 @@ class _Routes:
         if refusal := await self._refusal(request, scenario):
             return refusal
         self.state.drain()
+        if isinstance(raw := self.state.raw_balance, str):
+            return web.Response(text=raw, content_type="application/json")
+        if raw is not None:
+            return web.json_response(raw)
         return web.json_response(self.state.balance_body(scenario))
 
     async def models(self, request: web.Request) -> web.Response:

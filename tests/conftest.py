@@ -6,8 +6,13 @@ from unittest.mock import PropertyMock, patch
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_API_KEY
-from homeassistant.core import HomeAssistant
+from homeassistant.const import (
+    CONF_API_KEY,
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -29,6 +34,9 @@ from deepseek_simulator import (
 
 ENTRY_ID = "01JDEEPSEEKBALANCETESTENTRY"
 ENTRY_TITLE = "DeepSeek ••••0000"
+ACTIVITY = "event.deepseek_0000_balance_activity"
+
+type Fired = list[tuple[str, dict[str, object]]]
 
 
 @pytest.fixture(autouse=True)
@@ -99,6 +107,37 @@ def mock_config_entry(
         data={CONF_API_KEY: api_key, CONF_BASE_URL: simulator.url},
         options=options,
     )
+
+
+@pytest.fixture
+def fired(hass: HomeAssistant) -> Fired:
+    """Every event the activity entity fires: its type and attributes.
+
+    A restored state repeats an old event's time; only a new time is a new event.
+    """
+    events: Fired = []
+    seen: set[tuple[str, str]] = set()
+
+    def record(event: Event[EventStateChangedData]) -> None:
+        state = event.data["new_state"]
+        if (
+            event.data["entity_id"] != ACTIVITY
+            or state is None
+            or state.state in (STATE_UNKNOWN, STATE_UNAVAILABLE)
+            or (state.state, state.attributes["event_type"]) in seen
+        ):
+            return
+        seen.add((state.state, state.attributes["event_type"]))
+        own = set(state.attributes) - {"event_type", "event_types", "friendly_name"}
+        events.append(
+            (
+                state.attributes["event_type"],
+                {name: state.attributes[name] for name in sorted(own)},
+            )
+        )
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, record)
+    return events
 
 
 async def setup_integration(hass: HomeAssistant, entry: MockConfigEntry) -> None:

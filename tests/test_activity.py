@@ -11,11 +11,8 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import (
     EVENT_HOMEASSISTANT_FINAL_WRITE,
-    EVENT_STATE_CHANGED,
-    STATE_UNAVAILABLE,
-    STATE_UNKNOWN,
 )
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -25,42 +22,7 @@ from custom_components.deepseek_balance.const import (
 )
 from deepseek_simulator import DeepSeekSimulator
 
-from .conftest import ENTRY_ID, advance, setup_integration
-
-ACTIVITY = "event.deepseek_0000_balance_activity"
-
-type Fired = list[tuple[str, dict[str, object]]]
-
-
-@pytest.fixture
-def fired(hass: HomeAssistant) -> Fired:
-    """Every event the activity entity fires: its type and attributes.
-
-    A restored state repeats an old event's time; only a new time is a new event.
-    """
-    events: Fired = []
-    seen: set[tuple[str, str]] = set()
-
-    def record(event: Event[EventStateChangedData]) -> None:
-        state = event.data["new_state"]
-        if (
-            event.data["entity_id"] != ACTIVITY
-            or state is None
-            or state.state in (STATE_UNKNOWN, STATE_UNAVAILABLE)
-            or (state.state, state.attributes["event_type"]) in seen
-        ):
-            return
-        seen.add((state.state, state.attributes["event_type"]))
-        own = set(state.attributes) - {"event_type", "event_types", "friendly_name"}
-        events.append(
-            (
-                state.attributes["event_type"],
-                {name: state.attributes[name] for name in sorted(own)},
-            )
-        )
-
-    hass.bus.async_listen(EVENT_STATE_CHANGED, record)
-    return events
+from .conftest import ENTRY_ID, Fired, advance, setup_integration
 
 
 async def restart(

@@ -27,7 +27,9 @@ from custom_components.deepseek_balance.api import (
     RateLimit,
     RateLimits,
     Snapshot,
+    parse_amount,
     parse_balance,
+    parse_count,
     parse_rate_limits,
     parse_reset,
     parse_retry_after,
@@ -125,7 +127,6 @@ async def test_snapshot_reads_rate_limits_a_gateway_adds(
     snapshot = await make_client(session, simulator.url).snapshot()
 
     assert snapshot.balance == Balance(is_available=True, balances=(CNY_ACCOUNT,))
-    assert snapshot.balance.primary == CNY_ACCOUNT
     assert snapshot.rate_limits is not None
     assert snapshot.rate_limits.requests == RateLimit(
         limit=10000, remaining=9999, reset_after=timedelta(minutes=6)
@@ -181,14 +182,15 @@ async def test_balance_scenarios(
     assert balance == expected
 
 
-async def test_zero_usd_row_before_funded_cny_keeps_cny_primary(
+async def test_zero_usd_row_before_funded_cny_keeps_both_in_order(
     session: aiohttp.ClientSession, simulator: DeepSeekSimulator
 ) -> None:
     simulator.state.scenario = Scenario.USD_ZERO_THEN_CNY
 
     balance = await make_client(session, simulator.url).balance()
 
-    assert balance.primary == CNY_ACCOUNT
+    assert [row.currency for row in balance.balances] == ["USD", "CNY"]
+    assert balance.balances[1] == CNY_ACCOUNT
 
 
 @pytest.mark.parametrize(
@@ -531,7 +533,6 @@ def test_amount_parsing_never_invents_a_zero(
         [],
         {"balance_infos": "none"},
         {"balance_infos": [1]},
-        {"balance_infos": [{"currency": 7}]},
         {"balance_infos": [], "is_available": "yes"},
     ],
 )
@@ -541,24 +542,131 @@ def test_wrong_shapes_are_response_errors(body: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("totals", "primary"),
+    ("value", "expected"),
     [
-        ([("USD", "0"), ("CNY", "5")], "CNY"),
-        ([("USD", "7"), ("CNY", "5")], "USD"),
-        ([("USD", "5"), ("CNY", "5")], "CNY"),
-        ([("USD", "abc"), ("EUR", "0")], "EUR"),
-        ([("USD", "abc")], None),
-        ([], None),
+        ("1000000000000", Decimal(10) ** 12),
+        ("-1000000000000.00", Decimal("-1000000000000.00")),
+        ("1000000000000.01", None),
+        (1e308, None),
+        ("1e13", None),
+        ("-1e13", None),
+        ("0.000000000001", Decimal("1E-12")),  # 12 places
+        ("0.0000000000001", None),
+        ("1." + "0" * 300, None),
+        ("1e1000000", None),  # beyond Decimal's exponent: must not overflow
+        ("-1e1000000", None),
+        ("1e-999999", None),
+        (Decimal("9" * 5000), None),  # a JSON integer too long for int()
+        ("Infinity", None),
+        ("sNaN", None),
     ],
 )
-def test_primary_is_the_funded_currency(
-    totals: list[tuple[str, str]], primary: str | None
+def test_amounts_beyond_any_real_balance_are_unreadable(
+    value: Any, expected: Decimal | None
 ) -> None:
+    assert parse_amount(value) == expected
+
+
+def row(currency: Any, total: str = "1.00", granted: str = "0.00") -> dict[str, Any]:
+    """A balance_infos row whose parts add up, unless told otherwise."""
+    return {
+        "currency": currency,
+        "total_balance": total,
+        "granted_balance": granted,
+        "topped_up_balance": total,
+    }
+
+
+@pytest.mark.parametrize(
+    ("rows", "currencies", "notices"),
+    [
+        ([row(" usd ")], ["USD"], []),
+        (
+            [row("CNY"), row("<b>"), row(7), row(""), row("EURO"), row("C1Y")],
+            ["CNY"],
+            ["invalid_currency"],
+        ),
+        (
+            [row("CNY", "5.00"), row("CNY", "500.00"), row("cny")],
+            ["CNY"],
+            ["duplicate_currency"],
+        ),
+        (
+            [row(code) for code in ("CNY", "USD", "EUR", "GBP", "JPY", "CHF")],
+            ["CNY", "USD", "EUR", "GBP", "JPY", "CHF"],  # the entry caps, not this
+            [],
+        ),
+        (
+            [row("CNY", total="abc"), row("USD", granted="0.02")],
+            ["CNY", "USD"],
+            ["unreadable_amount", "inconsistent_parts"],
+        ),
+    ],
+)
+def test_each_currency_is_a_three_letter_code_kept_once(
+    rows: list[dict[str, Any]], currencies: list[str], notices: list[str]
+) -> None:
+    balance = parse_balance({"balance_infos": rows})
+
+    assert [row.currency for row in balance.balances] == currencies
+    assert [notice.kind for notice in balance.notices] == notices
+
+
+def test_of_two_rows_of_one_currency_the_first_counts() -> None:
     balance = parse_balance(
-        {"balance_infos": [{"currency": c, "total_balance": t} for c, t in totals]}
+        {"balance_infos": [row("CNY", "5.00"), row("CNY", "500.00")]}
     )
 
-    assert (balance.primary.currency if balance.primary else None) == primary
+    assert balance.balances == (
+        CurrencyBalance("CNY", Decimal("5.00"), Decimal("0.00"), Decimal("5.00")),
+    )
+
+
+def test_a_notice_never_repeats_what_was_sent() -> None:
+    """A server could echo anything in a currency field, the key too."""
+    balance = parse_balance({"balance_infos": [row(DEFAULT_API_KEY)]})
+
+    (notice,) = balance.notices
+    assert DEFAULT_API_KEY not in notice.message
+    assert f"a text of {len(DEFAULT_API_KEY)} characters" in notice.message
+
+
+@pytest.mark.parametrize(
+    ("amounts", "consistent"),
+    [
+        (("110.00", "10.00", "100.00"), True),
+        (("110.01", "10.00", "100.00"), True),  # within a cent
+        (("110.02", "10.00", "100.00"), False),
+        (("110.00", "5.00", "5.00"), False),
+        (("110.00", None, "5.00"), True),  # cannot be checked
+    ],
+)
+def test_parts_must_add_up_to_the_total(
+    amounts: tuple[str, str | None, str], consistent: bool
+) -> None:
+    total, granted, topped_up = (None if a is None else Decimal(a) for a in amounts)
+
+    assert CurrencyBalance("CNY", total, granted, topped_up).is_consistent is consistent
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0", 0),
+        ("1000000000000", 10**12),
+        ("0001000000000000", 10**12),
+        ("0" * 5000 + "1", 1),  # padded past int()'s digit limit
+        ("1000000000001", None),
+        ("9" * 300, None),
+        ("9" * 5000, None),
+        ("-5", None),
+        ("1e5", None),
+    ],
+)
+def test_counts_beyond_any_real_limit_are_unreadable(
+    value: str, expected: int | None
+) -> None:
+    assert parse_count(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -581,6 +689,8 @@ def test_primary_is_the_funded_currency(
         ("1x", None),
         ("9" * 30 + "h", None),
         ("9" * 5000, None),
+        ("277777777h", timedelta(hours=277777777)),  # just under 10^12 s
+        ("277777778h", None),  # just over
         (None, None),
     ],
 )

@@ -9,6 +9,8 @@ from typing import Any
 from hypothesis import given, settings, strategies as st
 
 from custom_components.deepseek_balance.api import (
+    MAX_AMOUNT,
+    MAX_COUNT,
     RATE_LIMIT_HEADER_PREFIX,
     Balance,
     DeepSeekResponseError,
@@ -21,12 +23,17 @@ from custom_components.deepseek_balance.api import (
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 BALANCE_KEYS = ["currency", "total_balance", "granted_balance", "topped_up_balance"]
 
+# Numbers as text too, with exponents far beyond what Decimal or float can hold.
+numeric_text = st.from_regex(
+    r"-?[0-9]{1,3}(\.[0-9]{1,20})?[eE][+-]?[0-9]{1,9}", fullmatch=True
+)
 json_scalars = (
     st.none()
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text()
+    | numeric_text
 )
 any_json = st.recursive(
     json_scalars,
@@ -60,9 +67,15 @@ def test_any_json_body_gives_a_balance_or_a_response_error(value: Any) -> None:
     except DeepSeekResponseError:
         return
     assert isinstance(balance, Balance)
+    currencies = [row.currency for row in balance.balances]
+    assert len(currencies) == len(set(currencies))
     for row in balance.balances:
+        assert len(row.currency) == 3
+        assert row.currency.isascii()
+        assert row.currency.isalpha()
+        assert row.currency.isupper()
         for amount in (row.total, row.granted, row.topped_up):
-            assert amount is None or amount.is_finite()
+            assert amount is None or abs(amount) <= MAX_AMOUNT
 
 
 @given(st.binary(max_size=200))
@@ -71,7 +84,7 @@ def test_any_bytes_give_a_balance_or_a_response_error(body: bytes) -> None:
         parse_body(body)
 
 
-amounts = st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str)
+amounts = st.decimals(min_value=-MAX_AMOUNT, max_value=MAX_AMOUNT, places=2).map(str)
 
 
 @given(
@@ -91,12 +104,20 @@ def test_well_formed_amounts_come_back_exactly(
 
     balance = parse_body(json.dumps(body).encode())
 
+    first_of_each = {row[0]: row for row in reversed(rows)}  # the first one wins
     assert balance.is_available is is_available
     assert [
         (r.currency, r.total, r.granted, r.topped_up) for r in balance.balances
-    ] == [(c, Decimal(t), Decimal(g), Decimal(u)) for c, t, g, u in rows]
+    ] == [
+        (c, Decimal(t), Decimal(g), Decimal(u))
+        for c, t, g, u in sorted(first_of_each.values(), key=rows.index)
+    ]
 
 
+# Counts as text: padded, long, signed, or with an exponent.
+header_values = (
+    st.text() | st.from_regex(r"0{0,5000}[0-9]{1,400}", fullmatch=True) | numeric_text
+)
 header_names = (
     st.sampled_from(
         [
@@ -109,7 +130,7 @@ header_names = (
 )
 
 
-@given(st.dictionaries(header_names, st.text()))
+@given(st.dictionaries(header_names, header_values))
 @settings(max_examples=400)
 def test_any_headers_give_rate_limits_without_raising(
     headers: dict[str, str],
@@ -118,6 +139,8 @@ def test_any_headers_give_rate_limits_without_raising(
 
     assert isinstance(limits, RateLimits)
     for dimension in (limits.requests, limits.tokens):
-        assert dimension.limit is None or dimension.limit >= 0
-        assert dimension.remaining is None or dimension.remaining >= 0
-        assert dimension.reset_after is None or dimension.reset_after.days >= 0
+        assert dimension.limit is None or 0 <= dimension.limit <= MAX_COUNT
+        assert dimension.remaining is None or 0 <= dimension.remaining <= MAX_COUNT
+        assert dimension.reset_after is None or (
+            0 <= dimension.reset_after.total_seconds() <= MAX_COUNT
+        )

@@ -118,6 +118,36 @@ def test_unreadable_total_is_skipped_not_counted() -> None:
     assert figures_at(history, START + timedelta(hours=2)).today == Decimal(1)
 
 
+def test_a_contradictory_row_is_not_recorded_and_invents_nothing() -> None:
+    """A bogus rise then a fall: the next good reading meets the last good one."""
+    history = BalanceHistory()
+    history.record(START, balance("10", "100"))
+    bogus = Balance(
+        is_available=True,
+        balances=(CurrencyBalance("CNY", Decimal(110), Decimal(5), Decimal(5)),),
+    )
+
+    assert history.record(START + timedelta(hours=1), bogus) == []
+    assert history.record(START + timedelta(hours=2), balance("9", "100")) == []
+
+    assert figures_at(history, START + timedelta(hours=2)).today == Decimal(1)
+    assert history.last_total("CNY") == Decimal(109)
+
+
+def test_a_forecast_too_large_to_round_is_none_not_an_error() -> None:
+    """A spend of 10^-20 a week from 10^12: the balance outlasts any forecast."""
+    history = BalanceHistory()
+    history.record(START, balance("0", "1000000000000"))
+    history.record(
+        START + timedelta(days=7), balance("0", "999999999999.99999999999999999999")
+    )
+
+    figures = figures_at(history, START + timedelta(days=7))
+
+    assert figures.daily_average == Decimal("0.00")
+    assert figures.days_remaining is None
+
+
 def test_gap_counts_the_spend_once_when_it_is_seen() -> None:
     """Home Assistant was off for two days: the drop lands when it is observed."""
     history = BalanceHistory()

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
-from deepseek_simulator import DeepSeekSimulator, Scenario
+from deepseek_simulator import CurrencyAccount, DeepSeekSimulator, Scenario
 
 from .conftest import advance, state_of
 
@@ -335,6 +335,26 @@ async def test_currency_that_disappears_goes_unavailable(
     await advance(hass, freezer, 30)
 
     assert state_of(hass, TOTAL_CNY) == STATE_UNAVAILABLE
+    assert state_of(hass, API_STATUS) == "unreadable_balance"  # no row at all
+
+
+async def test_a_currency_no_longer_listed_is_unavailable_alone(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    simulator.state.accounts["USD"] = CurrencyAccount(Decimal(0), Decimal(5))
+    await advance(hass, freezer, 30)
+    assert state_of(hass, "sensor.deepseek_0000_total_balance_usd") == "5.00"
+
+    del simulator.state.accounts["USD"]
+    await advance(hass, freezer, 30)
+
+    assert state_of(hass, "sensor.deepseek_0000_total_balance_usd") == (
+        STATE_UNAVAILABLE
+    )
+    assert state_of(hass, TOTAL_CNY) == "110.00"
     assert state_of(hass, API_STATUS) == "ok"
 
 
@@ -350,6 +370,7 @@ async def test_unreadable_amount_is_unavailable_never_zero(
     assert state_of(hass, GRANTED_CNY) == STATE_UNAVAILABLE
     assert state_of(hass, TOTAL_CNY) == STATE_UNAVAILABLE  # NaN + 100 is NaN too
     assert state_of(hass, TOPPED_UP_CNY) == "100.00"
+    assert state_of(hass, API_STATUS) == "unreadable_balance"
 
 
 async def test_account_unavailable(

@@ -28,13 +28,24 @@ from deepseek_simulator import (
     chaos_plan,
 )
 
-from .conftest import advance
+from .conftest import Fired, advance
 from .test_secrets import assert_key_never_logged
 
 SEED = 20261127
 POLLS = 2000
 BALANCE, MODELS = "/user/balance", "/v1/models"
-GOOD = {Scenario.NORMAL, Scenario.RATE_LIMIT_HEADERS, Scenario.ACCOUNT_UNAVAILABLE}
+# Answers that no real account sends, each set aside with one warning.
+ODD = {
+    Scenario.HUGE_AMOUNT: "CNY: total_balance is unreadable",
+    Scenario.INCONSISTENT_PARTS: "CNY: granted_balance + topped_up_balance is not",
+    Scenario.JUNK_CURRENCY: "is not a three-letter code",
+}
+GOOD = {
+    Scenario.NORMAL,
+    Scenario.RATE_LIMIT_HEADERS,
+    Scenario.ACCOUNT_UNAVAILABLE,
+    *ODD,
+}
 # /v1/models answers 200 to these; only its headers are read, never its body.
 ANSWERED = GOOD | {Scenario.MALFORMED_JSON, Scenario.EMPTY_OBJECT}
 FAILURE_STATUS = {
@@ -166,12 +177,18 @@ def expected_states(
             REQUESTS_REMAINING: "unavailable",
         }
     else:
-        account = simulator.state.accounts["CNY"]
+        total = simulator.state.accounts["CNY"].total
         unavailable = balance is Scenario.ACCOUNT_UNAVAILABLE
         expected = {
-            f"sensor.{P}_total_balance_cny": f"{account.total:.2f}",
+            f"sensor.{P}_total_balance_cny": {
+                Scenario.HUGE_AMOUNT: "unavailable",
+                Scenario.INCONSISTENT_PARTS: f"{total + 100:.2f}",  # as sent
+            }.get(balance, f"{total:.2f}"),
             f"binary_sensor.{P}_account_available": "off" if unavailable else "on",
-            f"sensor.{P}_api_status": "account_unavailable" if unavailable else "ok",
+            f"sensor.{P}_api_status": {
+                Scenario.ACCOUNT_UNAVAILABLE: "account_unavailable",
+                Scenario.HUGE_AMOUNT: "unreadable_balance",
+            }.get(balance, "ok"),
             REQUESTS_REMAINING: "9999" if probe.carried else "unknown",
         }
     if not probe.ever_carried:
@@ -218,6 +235,7 @@ async def test_soak(
     freezer: FrozenDateTimeFactory,
     simulator: DeepSeekSimulator,
     init_integration: MockConfigEntry,
+    fired: Fired,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -267,10 +285,15 @@ async def test_soak(
             retry_afters_honoured += 1
 
     assert_logged_once_per_outage(caplog.records, outages, recoveries)
+    for scenario, notice in ODD.items():
+        assert sum(notice in r.getMessage() for r in caplog.records) == 1, scenario
     assert len(integration_tasks()) <= tasks_before
     assert sum(hass.bus.async_listeners().values()) <= listeners_before
-    samples = len(coordinator.memory.history.currencies["CNY"].samples)
-    assert samples < 1_500
+    history = coordinator.memory.history.currencies["CNY"].samples
+    assert len(history) < 1_500
+    # Nothing arrived and nothing was invented: all that left was spent.
+    assert history[-1].spent == Decimal(110) - history[-1].total
+    assert {kind for kind, _ in fired} == {"account_unavailable"}
 
     await assert_nothing_lingers_after_unload(hass, init_integration)
     with capsys.disabled():
@@ -280,7 +303,7 @@ async def test_soak(
         print(  # noqa: T201
             f"  outages {outages}, recoveries {recoveries}, Retry-After honoured "
             f"{retry_afters_honoured}, rate-limit probes {probes}, "
-            f"history samples {samples}"
+            f"history samples {len(history)}"
         )
 
 
@@ -293,6 +316,7 @@ def assert_logged_once_per_outage(
         for record in records
         if record.name.startswith("custom_components")
         and record.levelno >= logging.INFO
+        and not any(notice in record.getMessage() for notice in ODD.values())
     ]
     assert [r for r in records if r.exc_info and r.levelno >= logging.WARNING] == []
     assert sum(r.levelno == logging.ERROR for r in ours) == outages

@@ -11,13 +11,20 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.deepseek_balance.account import LowBalanceLimits, is_low
-from custom_components.deepseek_balance.api import CurrencyBalance
+from custom_components.deepseek_balance.account import (
+    LowBalanceLimits,
+    Poll,
+    funded_currency,
+    is_low,
+    observe,
+)
+from custom_components.deepseek_balance.api import Balance, CurrencyBalance
 from custom_components.deepseek_balance.const import (
     CONF_LOW_BALANCE_DAYS,
     CONF_LOW_BALANCE_THRESHOLD,
 )
 from custom_components.deepseek_balance.history import SpendFigures
+from custom_components.deepseek_balance.memory import EntryMemory
 from deepseek_simulator import DeepSeekSimulator
 
 from .conftest import ENTRY_ID, ENTRY_TITLE, advance, setup_integration
@@ -286,35 +293,108 @@ async def test_the_repair_is_raised_again_after_a_restart_while_unavailable(
     assert issue_registry.async_get_issue(*REPAIR) is not None
 
 
-CNY_LEFT = CurrencyBalance("CNY", Decimal(50), Decimal(0), Decimal(50))
-FORECAST = {
-    "CNY": SpendFigures(
-        Decimal(0), datetime(2026, 11, 20, tzinfo=UTC), Decimal(10), Decimal(5)
-    )
-}
+FORECAST = SpendFigures(
+    Decimal(0), datetime(2026, 11, 20, tzinfo=UTC), Decimal(10), Decimal(5)
+)
+LEFT = Decimal(50)
 
 
 @pytest.mark.parametrize(
-    ("primary", "spend", "threshold", "days", "expected"),
+    ("total", "figures", "threshold", "days", "expected"),
     [
-        (CNY_LEFT, FORECAST, 0, 0, False),
-        (CNY_LEFT, FORECAST, 60, 0, True),
-        (CNY_LEFT, FORECAST, 40, 0, False),
-        (CNY_LEFT, FORECAST, 0, 6, True),
-        (CNY_LEFT, FORECAST, 0, 4, False),
-        (CNY_LEFT, {}, 0, 6, False),  # no forecast yet: not low
-        (None, FORECAST, 60, 0, None),  # nothing funded: cannot tell
-        (CurrencyBalance("CNY", None, None, None), FORECAST, 60, 0, None),
+        (LEFT, FORECAST, 0, 0, False),
+        (LEFT, FORECAST, 60, 0, True),
+        (LEFT, FORECAST, 40, 0, False),
+        (LEFT, FORECAST, 0, 6, True),
+        (LEFT, FORECAST, 0, 4, False),
+        (LEFT, None, 0, 6, False),  # no forecast yet: not low
+        (None, FORECAST, 60, 0, None),  # no total to judge: cannot tell
         (None, FORECAST, 0, 0, False),
     ],
 )
 def test_is_low(
-    primary: CurrencyBalance | None,
-    spend: dict[str, SpendFigures],
+    total: Decimal | None,
+    figures: SpendFigures | None,
     threshold: int,
     days: int,
     expected: bool | None,
 ) -> None:
     limits = LowBalanceLimits(Decimal(threshold), Decimal(days))
 
-    assert is_low(primary, spend, limits) is expected
+    assert is_low(total, figures, limits) is expected
+
+
+@pytest.mark.parametrize(
+    ("totals", "funded"),
+    [
+        ({"USD": "0", "CNY": "5"}, "CNY"),
+        ({"USD": "7", "CNY": "5"}, "USD"),
+        ({"USD": "5", "CNY": "5"}, "CNY"),
+        ({"USD": None, "EUR": "0"}, "EUR"),
+        ({"USD": None}, None),
+        ({}, None),
+    ],
+)
+def test_the_funded_currency_has_the_largest_known_total(
+    totals: dict[str, str | None], funded: str | None
+) -> None:
+    known = {c: None if t is None else Decimal(t) for c, t in totals.items()}
+
+    assert funded_currency(known) == funded
+
+
+def poll(at: datetime, *rows: tuple[str, str, str, str]) -> Poll:
+    return Poll(
+        balance=Balance(
+            is_available=True,
+            balances=tuple(
+                CurrencyBalance(c, Decimal(t), Decimal(g), Decimal(u))
+                for c, t, g, u in rows
+            ),
+        ),
+        rate_limits=None,
+        at=at,
+        day_start=at.replace(hour=0),
+    )
+
+
+def test_a_contradictory_row_neither_alerts_nor_takes_over() -> None:
+    """USD's row claims 500 its parts do not hold: CNY stays the funded one."""
+    memory = EntryMemory()
+    limits = LowBalanceLimits(Decimal(20), Decimal(0))
+    start = datetime(2026, 11, 20, 1, tzinfo=UTC)
+    cny = ("CNY", "100", "0", "100")
+    observe(memory, poll(start, ("USD", "0", "0", "0"), cny), limits)
+
+    data = observe(
+        memory, poll(start.replace(hour=2), ("USD", "500", "0", "0"), cny), limits
+    )
+
+    assert data.funded_currency == "CNY"
+    assert data.low_balance is False
+    assert data.activities == ()
+
+
+def test_an_entry_follows_the_first_four_currencies_it_sees() -> None:
+    memory = EntryMemory()
+    limits = LowBalanceLimits(Decimal(0), Decimal(0))
+    start = datetime(2026, 11, 20, 1, tzinfo=UTC)
+    observe(memory, poll(start, ("CNY", "1", "0", "1")), limits)
+
+    data = observe(
+        memory,
+        poll(
+            start.replace(hour=2),
+            *((code, "1", "0", "1") for code in ("AAA", "AAB", "AAC", "AAD", "CNY")),
+        ),
+        limits,
+    )
+
+    assert [row.currency for row in data.balance.balances] == [
+        "AAA",
+        "AAB",
+        "AAC",
+        "CNY",
+    ]
+    assert [notice.kind for notice in data.balance.notices] == ["too_many_currencies"]
+    assert list(memory.history.currencies) == ["CNY", "AAA", "AAB", "AAC"]

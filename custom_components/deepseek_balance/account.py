@@ -8,17 +8,19 @@ once, at the first poll that sees it, and an unchanged account reports nothing.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from .activity import Activity, ActivityKind
-from .api import Balance, CurrencyBalance, RateLimits
+from .api import Balance, CurrencyBalance, Notice, RateLimits
 from .const import CONF_LOW_BALANCE_DAYS, CONF_LOW_BALANCE_THRESHOLD
 from .history import SpendFigures
 from .memory import EntryMemory
+
+MAX_CURRENCIES: Final = 4  # an entry follows at most these; DeepSeek uses CNY and USD
 
 
 class ApiStatus(StrEnum):
@@ -33,6 +35,7 @@ class ApiStatus(StrEnum):
     RATE_LIMITED = "rate_limited"
     CONNECTION_ERROR = "connection_error"
     API_ERROR = "api_error"
+    UNREADABLE_BALANCE = "unreadable_balance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +67,23 @@ class DeepSeekData:
     spend: Mapping[str, SpendFigures]
     low_balance: bool | None
     activities: tuple[Activity, ...] = ()
+    funded_currency: str | None = None  # judged by trusted totals
 
     @property
     def api_status(self) -> ApiStatus:
-        """A successful poll's status: whether the balance can pay for calls."""
+        """A successful poll's status: can the balance pay, could it be read.
+
+        A currency DeepSeek no longer lists only makes its own sensors unavailable.
+        """
         if self.balance.is_available is False:
             return ApiStatus.ACCOUNT_UNAVAILABLE
+        rows = self.balance.balances
+        if not rows or not all(row.is_readable for row in rows):
+            return ApiStatus.UNREADABLE_BALANCE
         return ApiStatus.OK
 
     def balance_of(self, currency: str) -> CurrencyBalance | None:
-        """The first row of a currency, if the account reports it."""
+        """The row of a currency, if this answer lists it."""
         return next(
             (row for row in self.balance.balances if row.currency == currency), None
         )
@@ -90,25 +100,32 @@ class Poll:
 
 
 def observe(memory: EntryMemory, poll: Poll, limits: LowBalanceLimits) -> DeepSeekData:
-    """The view of one poll; the memory learns what the poll found."""
-    balance = poll.balance
+    """The view of one poll; the memory learns what the poll found.
+
+    Spend figures exist only for currencies whose total was read. A row whose
+    parts contradict its total is shown as sent, but judged by its last trusted
+    total, so it can neither raise an alert nor pick another funded currency.
+    """
+    balance = _followed(memory, poll.balance)
     activities = memory.history.record(poll.at, balance)
-    spend = memory.history.figures(poll.at, poll.day_start)
-    primary = balance.primary
-    low_balance = is_low(primary, spend, limits)
+    read = {row.currency for row in balance.balances if row.total is not None}
+    spend = {
+        currency: figures
+        for currency, figures in memory.history.figures(poll.at, poll.day_start).items()
+        if currency in read
+    }
+    totals = {row.currency: _trusted_total(memory, row) for row in balance.balances}
+    funded = funded_currency(totals)
+    total = None if funded is None else totals[funded]
+    figures = None if funded is None else spend.get(funded)
+    low_balance = is_low(total, figures, limits)
     last_known = memory.last_known
-    if (
-        low_balance
-        and last_known.low_balance is False
-        and primary is not None
-        and primary.total is not None
-    ):
-        figures = spend.get(primary.currency)
+    if low_balance and last_known.low_balance is False and total is not None:
         activities.append(
             Activity(
                 ActivityKind.LOW_BALANCE,
-                currency=primary.currency,
-                amount=primary.total,
+                currency=funded,
+                amount=total,
                 days_remaining=None if figures is None else figures.days_remaining,
             )
         )
@@ -121,7 +138,59 @@ def observe(memory: EntryMemory, poll: Poll, limits: LowBalanceLimits) -> DeepSe
         spend=spend,
         low_balance=low_balance,
         activities=tuple(activities),
+        funded_currency=funded,
     )
+
+
+def _followed(memory: EntryMemory, balance: Balance) -> Balance:
+    """The answer without the currencies beyond the ones the entry follows.
+
+    The entry follows the first ``MAX_CURRENCIES`` currencies it sees, for good:
+    an answer full of made-up currencies can neither add entities without end
+    nor push out the ones followed.
+    """
+    followed = memory.history.currencies
+    room = MAX_CURRENCIES - len(followed)
+    rows = []
+    for row in balance.balances:
+        if row.currency in followed:
+            rows.append(row)
+        elif room > 0:
+            rows.append(row)
+            room -= 1
+    if len(rows) == len(balance.balances):
+        return balance
+    notice = Notice(
+        kind="too_many_currencies",
+        message=(
+            f"balance_infos lists more than the {MAX_CURRENCIES} currencies an entry "
+            "follows (the first it saw); the others are ignored"
+        ),
+    )
+    return replace(balance, balances=tuple(rows), notices=(*balance.notices, notice))
+
+
+def _trusted_total(memory: EntryMemory, row: CurrencyBalance) -> Decimal | None:
+    """A row's total; for a row that contradicts itself, the last trusted one."""
+    if row.total is None or row.is_consistent:
+        return row.total
+    return memory.history.last_total(row.currency)
+
+
+def funded_currency(totals: Mapping[str, Decimal | None]) -> str | None:
+    """The currency the account runs on: the largest known total, CNY on a tie.
+
+    A zero USD row listed before the funded CNY one is not it.
+    """
+    known = [
+        (total, currency == "CNY", currency)
+        for currency, total in totals.items()
+        if total is not None
+    ]
+    if not known:
+        return None
+    # max() keeps the first of equal keys, so a tie between others goes by order.
+    return max(known, key=lambda item: item[:2])[2]
 
 
 def api_status(data: DeepSeekData | None, error: BaseException | None) -> ApiStatus:
@@ -133,9 +202,7 @@ def api_status(data: DeepSeekData | None, error: BaseException | None) -> ApiSta
 
 
 def is_low(
-    primary: CurrencyBalance | None,
-    spend: Mapping[str, SpendFigures],
-    limits: LowBalanceLimits,
+    total: Decimal | None, figures: SpendFigures | None, limits: LowBalanceLimits
 ) -> bool | None:
     """Low when the funded currency is below the threshold or runs out too soon.
 
@@ -144,10 +211,9 @@ def is_low(
     """
     if limits.threshold <= 0 and limits.days <= 0:
         return False
-    if primary is None or primary.total is None:
+    if total is None:
         return None
-    figures = spend.get(primary.currency)
     forecast = None if figures is None else figures.days_remaining
-    return (limits.threshold > 0 and primary.total < limits.threshold) or (
+    return (limits.threshold > 0 and total < limits.threshold) or (
         limits.days > 0 and forecast is not None and forecast < limits.days
     )

@@ -26,12 +26,21 @@ BALANCE_PATH: Final = "/user/balance"
 MODELS_PATH: Final = "/v1/models"
 RATE_LIMIT_HEADER_PREFIX: Final = "x-ratelimit-"
 
+# What a real account can say. Beyond it a figure is unreadable, never believed.
+MAX_AMOUNT: Final = Decimal(10) ** 12
+# With 13 digits before the point and 12 after, sums of amounts stay exact within
+# Decimal's 28 digits, and no quotient of two amounts overflows.
+MAX_AMOUNT_PLACES: Final = 12
+MAX_COUNT: Final = 10**12  # requests, tokens and seconds in the rate-limit headers
+CONSISTENCY_TOLERANCE: Final = Decimal("0.01")
+
 _LOGGER = logging.getLogger(__name__)
 
 # A Unix timestamp is told from a number of seconds by its size (2001-09-09 onwards).
 _UNIX_TIMESTAMP_FLOOR: Final = 1_000_000_000
 _UNSIGNED_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _UNSIGNED_INTEGER = re.compile(r"\d+")
+_CURRENCY_CODE = re.compile(r"[A-Za-z]{3}")  # ISO 4217's shape
 # Go time.Duration text, as DeepSeek (like OpenAI) sends it: "6m0s", "1h2m3.5s".
 _GO_DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ns|us|µs|μs|ms|s|m|h))+")
 _GO_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)")
@@ -91,26 +100,46 @@ class CurrencyBalance:
         """Whether any readable amount is other than zero (``None`` and 0 are not)."""
         return any((self.total, self.granted, self.topped_up))
 
+    @property
+    def is_readable(self) -> bool:
+        """Whether all three amounts were read."""
+        return None not in (self.total, self.granted, self.topped_up)
+
+    @property
+    def is_consistent(self) -> bool:
+        """Whether the parts add up to the total, within a cent (or can't be checked).
+
+        A row that contradicts itself cannot say what was spent or what arrived.
+        """
+        if self.total is None or self.granted is None or self.topped_up is None:
+            return True
+        return abs(self.total - self.granted - self.topped_up) <= CONSISTENCY_TOLERANCE
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something in an answer that was set aside or distrusted.
+
+    ``kind`` is the same every time the same thing happens, so a caller can say it
+    once.
+    """
+
+    kind: str
+    message: str
+
 
 @dataclass(frozen=True, slots=True)
 class Balance:
-    """The answer of ``/user/balance``, every currency row kept in order."""
+    """The answer of ``/user/balance``: one row per currency, in DeepSeek's order.
+
+    ``notices`` say what was set aside: rows without a currency code, repeated
+    currencies (the first row counts), and rows with unreadable or contradictory
+    amounts.
+    """
 
     is_available: bool | None
     balances: tuple[CurrencyBalance, ...]
-
-    @property
-    def primary(self) -> CurrencyBalance | None:
-        """The funded currency: the largest total, CNY on a tie."""
-        funded = [
-            (row.total, row.currency == "CNY", row)
-            for row in self.balances
-            if row.total is not None
-        ]
-        if not funded:
-            return None
-        # max() keeps the first of equal keys, so a tie between others goes by order.
-        return max(funded, key=lambda item: item[:2])[2]
+    notices: tuple[Notice, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,9 +330,13 @@ def raise_for_status(status: int, headers: Mapping[str, str], *, now: datetime) 
 
 
 def decode_json(body: bytes, status: int) -> Any:
-    """Decode a JSON body, numbers as exact ``Decimal``; anything else raises."""
+    """Decode a JSON body, numbers as exact ``Decimal``; anything else raises.
+
+    Integers too: one longer than Python converts must make one amount
+    unreadable, not the whole answer.
+    """
     try:
-        return json.loads(body, parse_float=Decimal)
+        return json.loads(body, parse_float=Decimal, parse_int=Decimal)
     except (ValueError, RecursionError) as err:
         raise DeepSeekResponseError("The answer is not valid JSON", status) from err
 
@@ -311,45 +344,123 @@ def decode_json(body: bytes, status: int) -> Any:
 def parse_balance(data: Any) -> Balance:
     """Build a ``Balance`` from decoded JSON; a wrong shape raises.
 
-    Every row is kept: accounts often list a zero USD row before the funded CNY row.
+    Accounts often list a zero USD row before the funded CNY row, so every
+    currency is kept. What is set aside is in ``notices``.
     """
     if not isinstance(data, dict) or not isinstance(
-        rows := data.get("balance_infos"), list
+        items := data.get("balance_infos"), list
     ):
         raise DeepSeekResponseError("The balance answer has no balance_infos list", 200)
     is_available = data.get("is_available")
     if not isinstance(is_available, bool | None):
         raise DeepSeekResponseError("is_available is not a boolean", 200)
+    rows: dict[str, CurrencyBalance] = {}
+    notices: dict[str, Notice] = {}  # one of each kind
+    for item in items:
+        if not isinstance(item, dict):
+            raise DeepSeekResponseError("A balance_infos row is not an object", 200)
+        currency = _currency_code(item.get("currency"))
+        notice: Notice | None
+        if currency is None:
+            notice = Notice(
+                kind="invalid_currency",
+                message=(
+                    "ignored a balance_infos row whose currency, "
+                    f"{_described(item.get('currency'))}, is not a three-letter code"
+                ),
+            )
+        elif currency in rows:
+            notice = Notice(
+                kind="duplicate_currency",
+                message=(
+                    f"balance_infos lists {currency} more than once; "
+                    "the first row is used"
+                ),
+            )
+        else:
+            rows[currency] = row = _parse_row(currency, item)
+            notice = _distrusted(row)
+        if notice is not None:
+            notices.setdefault(notice.kind, notice)
     return Balance(
-        is_available=is_available, balances=tuple(_parse_row(row) for row in rows)
+        is_available=is_available,
+        balances=tuple(rows.values()),
+        notices=tuple(notices.values()),
     )
 
 
-def _parse_row(row: Any) -> CurrencyBalance:
-    if not isinstance(row, dict):
-        raise DeepSeekResponseError("A balance_infos row is not an object", 200)
-    currency = row.get("currency")
-    if currency is None:
-        currency = "CNY"
-    if not isinstance(currency, str) or not currency.strip():
-        raise DeepSeekResponseError("A balance_infos row has no currency code", 200)
+def _currency_code(value: Any) -> str | None:
+    """An ISO 4217-shaped code in upper case, or ``None``; a missing one is CNY."""
+    if value is None:
+        return "CNY"
+    if isinstance(value, str) and _CURRENCY_CODE.fullmatch(code := value.strip()):
+        return code.upper()
+    return None
+
+
+def _described(value: Any) -> str:
+    """What was sent, by type and size: its text could echo anything, a key too."""
+    if isinstance(value, str):
+        return f"a text of {len(value)} characters"
+    return f"a JSON {type(value).__name__}"
+
+
+def _parse_row(currency: str, item: dict[str, Any]) -> CurrencyBalance:
     return CurrencyBalance(
-        currency=currency.strip().upper(),
-        total=parse_amount(row.get("total_balance")),
-        granted=parse_amount(row.get("granted_balance")),
-        topped_up=parse_amount(row.get("topped_up_balance")),
+        currency=currency,
+        total=parse_amount(item.get("total_balance")),
+        granted=parse_amount(item.get("granted_balance")),
+        topped_up=parse_amount(item.get("topped_up_balance")),
     )
+
+
+def _distrusted(row: CurrencyBalance) -> Notice | None:
+    """A notice for a row's unreadable amounts, or for parts that contradict it."""
+    amounts = {
+        "total_balance": row.total,
+        "granted_balance": row.granted,
+        "topped_up_balance": row.topped_up,
+    }
+    if unreadable := [name for name, amount in amounts.items() if amount is None]:
+        return Notice(
+            kind="unreadable_amount",
+            message=(
+                f"{row.currency}: {', '.join(unreadable)} is unreadable "
+                f"(missing, not a number, or beyond {MAX_AMOUNT:,})"
+            ),
+        )
+    if not row.is_consistent:
+        return Notice(
+            kind="inconsistent_parts",
+            message=(
+                f"{row.currency}: granted_balance + topped_up_balance is not "
+                "total_balance; the row is shown as sent but not used for spend, "
+                "forecasts or events"
+            ),
+        )
+    return None
 
 
 def parse_amount(value: Any) -> Decimal | None:
-    """Read an amount sent as a string or a JSON number; unreadable is ``None``."""
+    """Read an amount sent as a string or a JSON number; unreadable is ``None``.
+
+    Unreadable: not a number, not finite, beyond ``MAX_AMOUNT`` either way, or
+    with more than ``MAX_AMOUNT_PLACES`` decimal places. Nothing here rounds, so
+    no exponent can overflow.
+    """
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         return None
     try:
         amount = Decimal(value.strip() if isinstance(value, str) else str(value))
     except InvalidOperation, ValueError:
         return None
-    return amount if amount.is_finite() else None
+    if (
+        not amount.is_finite()
+        or amount.copy_abs() > MAX_AMOUNT
+        or int(amount.as_tuple().exponent) < -MAX_AMOUNT_PLACES
+    ):
+        return None
+    return amount
 
 
 def parse_rate_limits(headers: Mapping[str, str], *, now: datetime) -> RateLimits:
@@ -377,13 +488,14 @@ def parse_rate_limits(headers: Mapping[str, str], *, now: datetime) -> RateLimit
 
 
 def parse_count(value: str | None) -> int | None:
-    """A non-negative whole number, or ``None``."""
+    """A whole number from 0 to ``MAX_COUNT``, or ``None``."""
     if value is None or not _UNSIGNED_INTEGER.fullmatch(text := value.strip()):
         return None
-    try:
-        return int(text)
-    except ValueError:  # more digits than Python converts
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_COUNT)):  # never convert a huge one
         return None
+    count = int(digits)
+    return count if count <= MAX_COUNT else None
 
 
 def parse_reset(value: str | None, *, now: datetime) -> timedelta | None:
@@ -394,6 +506,13 @@ def parse_reset(value: str | None, *, now: datetime) -> timedelta | None:
     """
     if value is None or not (text := value.strip()):
         return None
+    reset_after = _parse_reset(text, now=now)
+    if reset_after is None or reset_after.total_seconds() > MAX_COUNT:
+        return None
+    return reset_after
+
+
+def _parse_reset(text: str, *, now: datetime) -> timedelta | None:
     try:
         if _GO_DURATION.fullmatch(text):
             return timedelta(

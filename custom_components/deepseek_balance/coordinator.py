@@ -1,5 +1,6 @@
 """Polls DeepSeek: fetches, turns the client's errors into HA's, hands over."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 import logging
 from typing import Any, cast, override
@@ -28,6 +29,7 @@ from .api import (
     DeepSeekConnectionError,
     DeepSeekRateLimitError,
     DeepSeekResponseError,
+    Notice,
     Snapshot,
 )
 from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, MAX_SCAN_INTERVAL
@@ -76,6 +78,7 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         self._limits = LowBalanceLimits.from_options(options)
         self._memory_loaded = False
         self._failure_before_refresh: ApiStatus | None = None
+        self._noticed: set[str] = set()
 
     @property
     def api_status(self) -> ApiStatus:
@@ -111,6 +114,7 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             ),
             self._limits,
         )
+        self._log_new_notices(data.balance.notices)
         # A change of the last known state is written at once, so a crash cannot
         # make the next one go unreported; with activities, once they have fired.
         self.store.async_schedule_save(
@@ -119,6 +123,13 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             and self.memory.last_known.revision != known_before,
         )
         return data
+
+    def _log_new_notices(self, notices: Iterable[Notice]) -> None:
+        """Say what an answer set aside, once per kind: it may recur every poll."""
+        for notice in notices:
+            if notice.kind not in self._noticed:
+                self._noticed.add(notice.kind)
+                _LOGGER.warning("%s: %s", self.config_entry.title, notice.message)
 
     @callback
     def async_activities_fired(self) -> None:

@@ -6,10 +6,9 @@ one subtraction. The series is thinned as it ages, which bounds its size.
 """
 
 from bisect import bisect_left
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from .activity import Activity, ActivityKind
@@ -127,8 +126,8 @@ class CurrencyHistory:
 
     def record(self, at: int, row: CurrencyBalance) -> list[Activity]:
         """Add a reading; return the money that arrived since the last one."""
-        if (total := row.total) is None:
-            return []  # unreadable: wait for the next good reading
+        if (total := row.total) is None or not row.is_consistent:
+            return []  # wait for a reading that can be trusted
         if not self.samples:
             self.samples.append(
                 Sample(at, Decimal(0), total, row.granted, row.topped_up)
@@ -169,12 +168,12 @@ class CurrencyHistory:
         average = (last.spent - self.spent_before(window_start)) / days
         remaining = None
         if average > 0:
-            remaining = max(last.total, Decimal(0)) / average
+            remaining = _rounded(max(last.total, Decimal(0)) / average, TENTH)
         return SpendFigures(
             today=today,
             day_start=day_start,
-            daily_average=average.quantize(CENT),
-            days_remaining=None if remaining is None else remaining.quantize(TENTH),
+            daily_average=_rounded(average, CENT),
+            days_remaining=remaining,
         )
 
     def _thin(self, at: int) -> None:
@@ -190,6 +189,18 @@ class CurrencyHistory:
             if following is None or _keep(sample, following, at):
                 kept.append(sample)
         self.samples = kept
+
+
+def _rounded(value: Decimal, step: Decimal) -> Decimal | None:
+    """``value`` to a multiple of ``step``; ``None`` when it has too many digits.
+
+    A tiny average spend makes the days remaining astronomically large; that is
+    no forecast, and rounding it must not raise.
+    """
+    try:
+        return value.quantize(step)
+    except InvalidOperation:
+        return None
 
 
 def _keep(sample: Sample, following: Sample, now: int) -> bool:
@@ -215,10 +226,15 @@ class BalanceHistory:
         """Add one poll's balances; return the money that arrived."""
         at = _timestamp(when)
         arrivals: list[Activity] = []
-        for row in _first_row_per_currency(balance.balances):
+        for row in balance.balances:
             history = self.currencies.setdefault(row.currency, CurrencyHistory([], at))
             arrivals += history.record(at, row)
         return arrivals
+
+    def last_total(self, currency: str) -> Decimal | None:
+        """The last total recorded for a currency: the last one that was trusted."""
+        history = self.currencies.get(currency)
+        return history.samples[-1].total if history and history.samples else None
 
     @property
     def revision(self) -> int:
@@ -257,12 +273,3 @@ class BalanceHistory:
                 for currency, stored in data["currencies"].items()
             }
         )
-
-
-def _first_row_per_currency(
-    rows: Iterable[CurrencyBalance],
-) -> list[CurrencyBalance]:
-    seen: dict[str, CurrencyBalance] = {}
-    for row in rows:
-        seen.setdefault(row.currency, row)
-    return list(seen.values())

@@ -19,7 +19,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .account import ApiStatus, DeepSeekData
-from .api import Balance, CurrencyBalance, RateLimit, RateLimits
+from .api import CurrencyBalance, RateLimit, RateLimits
 from .coordinator import DeepSeekConfigEntry, DeepSeekCoordinator
 from .entity import DeepSeekEntity
 from .history import SpendFigures
@@ -184,7 +184,7 @@ async def async_setup_entry(
         nonlocal rate_limits_added
         data = coordinator.data
         if shown.show(
-            currencies_to_show(data.balance),
+            currencies_to_show(data),
             rate_limits=data.rate_limits is not None and data.rate_limits.present,
         ):
             coordinator.store.async_schedule_save(coordinator.memory, soon=True)
@@ -226,17 +226,18 @@ def _remove_sensors_never_shown(
             registry.async_remove(registry_entry.entity_id)
 
 
-def currencies_to_show(balance: Balance) -> list[str]:
-    """The currencies that hold money; while none does, the primary one.
+def currencies_to_show(data: DeepSeekData) -> list[str]:
+    """The currencies that hold money; while none does, the funded one.
 
     A zero row beside the funded one (USD beside CNY, often) adds nothing; the only
     row of a new, empty account still shows, even with its amounts unreadable.
     """
-    if funded := [row.currency for row in balance.balances if row.holds_money]:
-        return funded
-    if (primary := balance.primary or next(iter(balance.balances), None)) is not None:
-        return [primary.currency]
-    return []
+    rows = data.balance.balances
+    if holding := [row.currency for row in rows if row.holds_money]:
+        return holding
+    if data.funded_currency is not None:
+        return [data.funded_currency]
+    return [rows[0].currency] if rows else []
 
 
 class DeepSeekCurrencySensor(DeepSeekEntity, SensorEntity):
