@@ -22,7 +22,7 @@ from custom_components.deepseek_balance.const import (
 )
 from deepseek_simulator import DeepSeekSimulator
 
-from .conftest import ENTRY_ID, Fired, advance, setup_integration
+from .conftest import ENTRY_ID, Fired, advance, setup_integration, state_of
 
 
 async def restart(
@@ -54,7 +54,7 @@ async def test_a_new_entry_fires_nothing(
 
     await setup_integration(hass, mock_config_entry)
 
-    assert hass.states.get("binary_sensor.deepseek_0000_low_balance").state == "on"  # type: ignore[union-attr]
+    assert state_of(hass, "binary_sensor.deepseek_0000_low_balance") == "on"
     assert fired == []
 
 

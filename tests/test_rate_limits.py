@@ -36,6 +36,18 @@ def rate_limit_entities(
     }
 
 
+@pytest.fixture
+async def behind_a_gateway(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> MockConfigEntry:
+    """The entry set up behind a gateway that adds the rate-limit headers."""
+    simulator.state.scenario = Scenario.RATE_LIMIT_HEADERS
+    await setup_integration(hass, mock_config_entry)
+    return mock_config_entry
+
+
 async def test_a_real_account_makes_one_request_per_poll(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -90,10 +102,8 @@ async def test_with_headers_every_poll_probes_and_their_loss_backs_off(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: DeepSeekSimulator,
-    mock_config_entry: MockConfigEntry,
+    behind_a_gateway: MockConfigEntry,
 ) -> None:
-    simulator.state.scenario = Scenario.RATE_LIMIT_HEADERS
-    await setup_integration(hass, mock_config_entry)
     for _ in range(3):
         await advance(hass, freezer, POLL)
     assert simulator.state.requests == {BALANCE: 4, MODELS: 4}
@@ -111,16 +121,14 @@ async def test_rate_limit_sensors_stay_across_a_restart_without_headers(
     freezer: FrozenDateTimeFactory,
     entity_registry: er.EntityRegistry,
     simulator: DeepSeekSimulator,
-    mock_config_entry: MockConfigEntry,
+    behind_a_gateway: MockConfigEntry,
 ) -> None:
-    simulator.state.scenario = Scenario.RATE_LIMIT_HEADERS
-    await setup_integration(hass, mock_config_entry)
     simulator.state.scenario = Scenario.NORMAL
 
-    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    assert await hass.config_entries.async_reload(behind_a_gateway.entry_id)
     await hass.async_block_till_done()
 
-    assert rate_limit_entities(entity_registry, mock_config_entry) == RATE_LIMIT_SENSORS
+    assert rate_limit_entities(entity_registry, behind_a_gateway) == RATE_LIMIT_SENSORS
     assert state_of(hass, f"{P}_requests_limit") == STATE_UNKNOWN
 
 
@@ -128,10 +136,8 @@ async def test_rate_limit_sensors_are_unavailable_while_the_balance_fails(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: DeepSeekSimulator,
-    mock_config_entry: MockConfigEntry,
+    behind_a_gateway: MockConfigEntry,
 ) -> None:
-    simulator.state.scenario = Scenario.RATE_LIMIT_HEADERS
-    await setup_integration(hass, mock_config_entry)
 
     simulator.state.scenario = Scenario.SERVER_ERROR
     await advance(hass, freezer, POLL)
