@@ -56,11 +56,13 @@ class Scenario(StrEnum):
     HUGE_AMOUNT = "huge_amount"
     INCONSISTENT_PARTS = "inconsistent_parts"
     JUNK_CURRENCY = "junk_currency"
+    # The first row's currency again, first and with other (consistent) amounts.
+    DISAGREEING_ROWS = "disagreeing_rows"
 
 
 # The seeded mix of the chaos mode, in parts per hundred of requests.
 CHAOS_MIX: dict[Scenario, int] = {
-    Scenario.NORMAL: 31,
+    Scenario.NORMAL: 28,
     Scenario.RATE_LIMIT_HEADERS: 10,
     Scenario.ACCOUNT_UNAVAILABLE: 6,
     Scenario.SERVER_ERROR: 5,
@@ -75,6 +77,7 @@ CHAOS_MIX: dict[Scenario, int] = {
     Scenario.HUGE_AMOUNT: 3,
     Scenario.INCONSISTENT_PARTS: 3,
     Scenario.JUNK_CURRENCY: 3,
+    Scenario.DISAGREEING_ROWS: 3,
 }
 
 
@@ -284,6 +287,17 @@ class SimulatorState:
             rows[0]["total_balance"] = _amount(first.total + 100, as_number=False)
         if scenario is Scenario.JUNK_CURRENCY:
             rows.append({**rows[0], "currency": "<script>alert(1)</script>"})
+        if scenario is Scenario.DISAGREEING_ROWS:
+            wrong = _amount(Decimal(50), as_number=False)
+            rows.insert(
+                0,
+                {
+                    **rows[0],
+                    "total_balance": wrong,
+                    "granted_balance": _amount(Decimal(0), as_number=False),
+                    "topped_up_balance": wrong,
+                },
+            )
         available = self.is_available and scenario is not Scenario.ACCOUNT_UNAVAILABLE
         return {"is_available": available, "balance_infos": rows}
 

@@ -5,7 +5,7 @@ frontend drives it. Used by the end-to-end tests and by ``scripts/develop``.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 import contextlib
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -139,11 +139,14 @@ def start_simulator(
     )
 
 
-def start_hass(config_dir: Path) -> subprocess.Popen[bytes]:
+def start_hass(
+    config_dir: Path, *, environment: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """``hass -c config_dir`` from this virtual environment; output to hass.out.
 
     ``--skip-pip``: the environment is as its lock says and stays so; what Home
-    Assistant needs is installed with it, never at run time.
+    Assistant needs is installed with it, never at run time. ``environment`` adds
+    variables to this process's own.
     """
     hass = Path(sys.executable).with_name("hass")
     with (config_dir / "hass.out").open("ab") as out:
@@ -152,7 +155,7 @@ def start_hass(config_dir: Path) -> subprocess.Popen[bytes]:
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, **(environment or {}), "PYTHONUNBUFFERED": "1"},
         )
 
 
@@ -203,6 +206,17 @@ class HomeAssistantApi:
                 return response.status == HTTPStatus.OK
 
         await wait_for(answering, within=within, every=0.5)
+
+    async def wait_until_running(self, within: float = 180) -> None:
+        """Until start-up is over: only then does a stop write what changed.
+
+        Home Assistant handles SIGTERM once it runs; before, the process just ends.
+        """
+
+        async def running() -> bool:
+            return (await self.get("/api/config"))["state"] == "RUNNING"
+
+        await wait_for(running, within=within, every=0.5)
 
     async def is_onboarded(self) -> bool:
         """Whether onboarding is finished (its endpoint is gone once it is)."""

@@ -23,7 +23,10 @@ from pytest_homeassistant_custom_component.syrupy import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.deepseek_balance.config_flow import entry_title
+from custom_components.deepseek_balance.config_flow import (
+    DeepSeekConfigFlow,
+    entry_title,
+)
 from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
 from deepseek_simulator import (
     DEFAULT_API_KEY,
@@ -41,8 +44,13 @@ type Fired = list[tuple[str, dict[str, object]]]
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
-    """Let Home Assistant load custom_components/ in every test that runs it."""
+    """Let Home Assistant load custom_components/ in every test that runs it.
+
+    A recorder must be set up before Home Assistant starts, so it comes first.
+    """
     if "hass" in request.fixturenames:
+        if "recorder_mock" in request.fixturenames:
+            request.getfixturevalue("recorder_mock")
         request.getfixturevalue("enable_custom_integrations")
 
 
@@ -104,6 +112,8 @@ def mock_config_entry(
         domain=DOMAIN,
         title=entry_title(api_key),
         entry_id=ENTRY_ID,
+        version=DeepSeekConfigFlow.VERSION,
+        minor_version=DeepSeekConfigFlow.MINOR_VERSION,
         data={CONF_API_KEY: api_key, CONF_BASE_URL: simulator.url},
         options=options,
     )

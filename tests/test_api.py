@@ -591,6 +591,7 @@ def row(currency: Any, total: str = "1.00", granted: str = "0.00") -> dict[str, 
             ["CNY"],
             ["duplicate_currency"],
         ),
+        ([row("CNY"), row("cny"), row(" CNY ")], ["CNY"], []),
         (
             [row(code) for code in ("CNY", "USD", "EUR", "GBP", "JPY", "CHF")],
             ["CNY", "USD", "EUR", "GBP", "JPY", "CHF"],  # the entry caps, not this
@@ -612,14 +613,39 @@ def test_each_currency_is_a_three_letter_code_kept_once(
     assert [notice.kind for notice in balance.notices] == notices
 
 
-def test_of_two_rows_of_one_currency_the_first_counts() -> None:
+def test_two_rows_of_one_currency_that_disagree_make_it_unreadable() -> None:
+    """Neither row is believed, whichever comes first; the other currency stays."""
     balance = parse_balance(
-        {"balance_infos": [row("CNY", "5.00"), row("CNY", "500.00")]}
+        {
+            "balance_infos": [
+                row("CNY", "50.00"),
+                row("USD", "5.00"),
+                row("CNY", "108.25"),
+            ]
+        }
     )
 
     assert balance.balances == (
-        CurrencyBalance("CNY", Decimal("5.00"), Decimal("0.00"), Decimal("5.00")),
+        CurrencyBalance("CNY", None, None, None),
+        CurrencyBalance("USD", Decimal("5.00"), Decimal("0.00"), Decimal("5.00")),
     )
+    (notice,) = balance.notices
+    assert notice.kind == "duplicate_currency"
+    assert notice.message == (
+        "balance_infos lists CNY more than once, with different amounts; "
+        "CNY is unreadable in this answer"
+    )
+
+
+def test_identical_rows_of_one_currency_are_one_row() -> None:
+    """The same amounts, as text or as a number, say nothing new."""
+    same = {**row("CNY", "108.25"), "total_balance": 108.25}
+    balance = parse_balance({"balance_infos": [row("CNY", "108.25"), same]})
+
+    assert balance.balances == (
+        CurrencyBalance("CNY", Decimal("108.25"), Decimal("0.00"), Decimal("108.25")),
+    )
+    assert balance.notices == ()
 
 
 def test_a_notice_never_repeats_what_was_sent() -> None:

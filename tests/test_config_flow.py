@@ -67,6 +67,24 @@ async def test_user_flow_creates_the_entry(
     assert simulator.state.requests["/user/balance"] >= 1
 
 
+async def test_deepseek_base_url_in_the_environment_is_the_default(
+    hass: HomeAssistant, simulator: DeepSeekSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As OPENAI_BASE_URL is for OpenAI's SDK: a gateway for every new entry."""
+    monkeypatch.setenv("DEEPSEEK_BASE_URL", f" {simulator.url}/ ")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["description_placeholders"]["default_base_url"] == simulator.url
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: DEFAULT_API_KEY, SECTION_ADVANCED: {}}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_BASE_URL] == simulator.url
+
+
 ENVIRONMENT_KEY = "sk-environment-secret-7f3a"
 
 

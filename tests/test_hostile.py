@@ -85,6 +85,16 @@ UNREADABLE_TOTAL = {
     "sensor.api_status": "unreadable_balance",
     "binary_sensor.low_balance": "unknown",
 }
+DISAGREEING_ROWS = {  # neither row is believed
+    "sensor.total_balance_cny": "unavailable",
+    "sensor.granted_balance_cny": "unavailable",
+    "sensor.topped_up_balance_cny": "unavailable",
+    "sensor.spend_today_cny": "unknown",
+    "sensor.average_daily_spend_cny": "unknown",
+    "sensor.days_remaining_cny": "unknown",
+    "sensor.api_status": "unreadable_balance",
+    "binary_sensor.low_balance": "unknown",
+}
 SHOWN_AS_SENT_NOT_USED = {
     "sensor.spend_today_cny": "2.00",
     "sensor.average_daily_spend_cny": "5.33",  # 2.00 over 9 hours
@@ -167,11 +177,24 @@ CASES: dict[str, Hostile] = {
         during={"sensor.total_balance_cny": "5.00", **SHOWN_AS_SENT_NOT_USED},
         notice="CNY: granted_balance + topped_up_balance is not total_balance",
     ),
+    "a wrong CNY row before the true one": Hostile(
+        balance=lambda body: {
+            **body,
+            "balance_infos": [row("CNY", "50.00"), *body["balance_infos"]],
+        },
+        threshold=100,  # the wrong row alone would be low
+        during=DISAGREEING_ROWS,
+        notice="balance_infos lists CNY more than once, with different amounts",
+    ),
     "a second, larger CNY row": Hostile(
         balance=with_rows(row("CNY", "500.00")),
         threshold=200,
-        during={**UNCHANGED, "binary_sensor.low_balance": "on"},
-        notice="balance_infos lists CNY more than once; the first row is used",
+        during=DISAGREEING_ROWS,
+        notice="balance_infos lists CNY more than once, with different amounts",
+    ),
+    "the CNY row twice": Hostile(
+        balance=lambda body: {**body, "balance_infos": body["balance_infos"] * 2},
+        during={**UNCHANGED, "sensor.granted_balance_cny": "8.00"},
     ),
     "a 300-letter currency": Hostile(
         balance=with_rows(row("X" * 300, "1.00")),

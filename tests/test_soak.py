@@ -39,6 +39,7 @@ ODD = {
     Scenario.HUGE_AMOUNT: "CNY: total_balance is unreadable",
     Scenario.INCONSISTENT_PARTS: "CNY: granted_balance + topped_up_balance is not",
     Scenario.JUNK_CURRENCY: "is not a three-letter code",
+    Scenario.DISAGREEING_ROWS: "lists CNY more than once, with different amounts",
 }
 GOOD = {
     Scenario.NORMAL,
@@ -183,11 +184,13 @@ def expected_states(
             f"sensor.{P}_total_balance_cny": {
                 Scenario.HUGE_AMOUNT: "unavailable",
                 Scenario.INCONSISTENT_PARTS: f"{total + 100:.2f}",  # as sent
+                Scenario.DISAGREEING_ROWS: "unavailable",
             }.get(balance, f"{total:.2f}"),
             f"binary_sensor.{P}_account_available": "off" if unavailable else "on",
             f"sensor.{P}_api_status": {
                 Scenario.ACCOUNT_UNAVAILABLE: "account_unavailable",
                 Scenario.HUGE_AMOUNT: "unreadable_balance",
+                Scenario.DISAGREEING_ROWS: "unreadable_balance",
             }.get(balance, "ok"),
             REQUESTS_REMAINING: "9999" if probe.carried else "unknown",
         }

@@ -23,12 +23,16 @@ from custom_components.deepseek_balance.sensor import (
 COMPONENT = Path(config_flow.__file__).parent
 LANGUAGES = ["en", "zh-Hans"]
 FLOW_SCHEMAS = {
-    ("config", "user"): config_flow.CREDENTIALS_SCHEMA,
+    ("config", "user"): config_flow.credentials_schema(
+        key_required=True, show_advanced=False
+    ),
     ("config", "environment_key"): config_flow.credentials_schema(
         key_required=False, show_advanced=False
     ),
     ("config", "reauth_confirm"): config_flow.REAUTH_SCHEMA,
-    ("config", "reconfigure"): config_flow.CREDENTIALS_SCHEMA,
+    ("config", "reconfigure"): config_flow.credentials_schema(
+        key_required=False, show_advanced=False
+    ),
     ("options", "init"): config_flow.OPTIONS_SCHEMA,
 }
 # hassfest's own pattern (script/hassfest/translations.py, RE_URL).
@@ -196,8 +200,12 @@ def test_the_checks_find_what_the_code_uses() -> None:
         "connection_error",
         "api_error",
         "invalid_url",
+        "no_api_key",
     }
-    assert {key[1] for key in issue_keys()} == {"account_unavailable"}
+    assert {key[1] for key in issue_keys()} == {
+        "account_unavailable",
+        "duplicate_entry",
+    }
 
 
 def descriptions() -> set[Key]:

@@ -2,14 +2,20 @@
 
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import DeepSeekClient
 from .const import CONF_BASE_URL, DOMAIN
 from .coordinator import DeepSeekConfigEntry, DeepSeekCoordinator
-from .repair_issue import async_track_availability, repair_issue_id
+from .migration import async_adopt_entry, is_other_integration_entry
+from .repair_issue import (
+    async_track_availability,
+    async_withdraw_settled_duplicate_issues,
+    duplicate_issue_id,
+    repair_issue_id,
+)
 from .storage import EntryStore
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
@@ -17,6 +23,13 @@ PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SE
 
 async def async_setup_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> bool:
     """Check the key with a first poll, then set up the entities."""
+    if not entry.data[CONF_API_KEY]:
+        # An entry adopted from the other integration may hold none: ask for one.
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="no_api_key",
+            translation_placeholders={"title": entry.title},
+        )
     try:
         client = DeepSeekClient(
             async_get_clientsession(hass),
@@ -34,6 +47,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> 
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_track_availability(hass, entry)
+    async_withdraw_settled_duplicate_issues(hass)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> bool:
+    """Bring an entry of version 1.1 to 1.2, adopting the other integration's.
+
+    Home Assistant itself refuses an entry of a newer major version; one of a
+    newer minor version is readable as it is.
+    """
+    if entry.minor_version == 1:
+        if is_other_integration_entry(entry):
+            await async_adopt_entry(hass, entry)
+        else:
+            hass.config_entries.async_update_entry(entry, minor_version=2)
     return True
 
 
@@ -43,6 +71,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> None:
-    """Forget the entry's memory and withdraw its repair issue."""
+    """Forget the entry's memory and withdraw its repair issues."""
     await EntryStore(hass, entry.entry_id).async_remove()
     ir.async_delete_issue(hass, DOMAIN, repair_issue_id(entry.entry_id))
+    ir.async_delete_issue(hass, DOMAIN, duplicate_issue_id(entry.entry_id))
+    async_withdraw_settled_duplicate_issues(hass)

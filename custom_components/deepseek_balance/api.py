@@ -132,9 +132,9 @@ class Notice:
 class Balance:
     """The answer of ``/user/balance``: one row per currency, in DeepSeek's order.
 
-    ``notices`` say what was set aside: rows without a currency code, repeated
-    currencies (the first row counts), and rows with unreadable or contradictory
-    amounts.
+    ``notices`` say what was set aside: rows without a currency code, a currency
+    listed twice with different amounts (unreadable: neither row is believed), and
+    rows with unreadable or contradictory amounts. Identical rows count once.
     """
 
     is_available: bool | None
@@ -355,30 +355,25 @@ def parse_balance(data: Any) -> Balance:
     if not isinstance(is_available, bool | None):
         raise DeepSeekResponseError("is_available is not a boolean", 200)
     rows: dict[str, CurrencyBalance] = {}
+    disagreeing: set[str] = set()
     notices: dict[str, Notice] = {}  # one of each kind
     for item in items:
         if not isinstance(item, dict):
             raise DeepSeekResponseError("A balance_infos row is not an object", 200)
         currency = _currency_code(item.get("currency"))
-        notice: Notice | None
         if currency is None:
-            notice = Notice(
-                kind="invalid_currency",
-                message=(
-                    "ignored a balance_infos row whose currency, "
-                    f"{_described(item.get('currency'))}, is not a three-letter code"
-                ),
-            )
-        elif currency in rows:
-            notice = Notice(
-                kind="duplicate_currency",
-                message=(
-                    f"balance_infos lists {currency} more than once; "
-                    "the first row is used"
-                ),
-            )
+            notices.setdefault("invalid_currency", _invalid_currency(item))
+            continue
+        row = _parse_row(currency, item)
+        if rows.setdefault(currency, row) != row:
+            disagreeing.add(currency)
+    for currency, row in rows.items():
+        notice: Notice | None
+        if currency in disagreeing:
+            # Neither row can be believed: the currency is unreadable in this answer.
+            rows[currency] = CurrencyBalance(currency, None, None, None)
+            notice = _listed_twice(currency)
         else:
-            rows[currency] = row = _parse_row(currency, item)
             notice = _distrusted(row)
         if notice is not None:
             notices.setdefault(notice.kind, notice)
@@ -386,6 +381,26 @@ def parse_balance(data: Any) -> Balance:
         is_available=is_available,
         balances=tuple(rows.values()),
         notices=tuple(notices.values()),
+    )
+
+
+def _invalid_currency(item: dict[str, Any]) -> Notice:
+    return Notice(
+        kind="invalid_currency",
+        message=(
+            "ignored a balance_infos row whose currency, "
+            f"{_described(item.get('currency'))}, is not a three-letter code"
+        ),
+    )
+
+
+def _listed_twice(currency: str) -> Notice:
+    return Notice(
+        kind="duplicate_currency",
+        message=(
+            f"balance_infos lists {currency} more than once, with different amounts; "
+            f"{currency} is unreadable in this answer"
+        ),
     )
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Final, override
+from typing import TYPE_CHECKING, Any, override
 
 if TYPE_CHECKING:
     import probatio as vol
@@ -36,6 +36,7 @@ from .api import DEFAULT_BASE_URL, DeepSeekAuthError, DeepSeekClient, DeepSeekEr
 from .const import (
     API_KEY_ENV_VAR,
     API_KEYS_URL,
+    BASE_URL_ENV_VAR,
     CONF_BASE_URL,
     CONF_LOW_BALANCE_DAYS,
     CONF_LOW_BALANCE_THRESHOLD,
@@ -49,11 +50,6 @@ from .const import (
 _LOGGER = logging.getLogger(__name__)
 
 API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-# Fills the translations' placeholders: hassfest keeps URLs out of the texts.
-URL_PLACEHOLDERS: Final = {
-    "api_keys_url": API_KEYS_URL,
-    "default_base_url": DEFAULT_BASE_URL,
-}
 
 REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_KEY): API_KEY_SELECTOR})
 
@@ -68,7 +64,7 @@ def credentials_schema(*, key_required: bool, show_advanced: bool) -> vol.Schema
                 vol.Schema(
                     {
                         vol.Required(
-                            CONF_BASE_URL, default=DEFAULT_BASE_URL
+                            CONF_BASE_URL, default=default_base_url()
                         ): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
                     }
                 ),
@@ -78,7 +74,6 @@ def credentials_schema(*, key_required: bool, show_advanced: bool) -> vol.Schema
     )
 
 
-CREDENTIALS_SCHEMA = credentials_schema(key_required=True, show_advanced=False)
 OPTIONS_SCHEMA = vol.Schema(
     {
         vol.Required(
@@ -118,9 +113,25 @@ def environment_key() -> str:
     return os.environ.get(API_KEY_ENV_VAR, "").strip()
 
 
+def default_base_url() -> str:
+    """DEEPSEEK_BASE_URL from Home Assistant's environment, else DeepSeek's own.
+
+    As ``OPENAI_BASE_URL`` does for OpenAI's SDK, it points every new entry, and
+    every entry adopted from the other deepseek_balance integration, at a gateway.
+    """
+    return os.environ.get(BASE_URL_ENV_VAR, "").strip().rstrip("/") or (
+        DEFAULT_BASE_URL
+    )
+
+
+def url_placeholders() -> dict[str, str]:
+    """The URLs the forms name: hassfest keeps URLs out of the translations."""
+    return {"api_keys_url": API_KEYS_URL, "default_base_url": default_base_url()}
+
+
 def concerns_base_url(error: str, base_url: str) -> bool:
     """Whether an error is the base URL's, so its field must be shown with it."""
-    custom = base_url.strip().rstrip("/") != DEFAULT_BASE_URL
+    custom = base_url.strip().rstrip("/") != default_base_url()
     return error == "invalid_url" or (error == "cannot_connect" and custom)
 
 
@@ -135,6 +146,8 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a DeepSeek account from its API key."""
 
     VERSION = 1
+    # 1.2: an entry without a base URL is the other deepseek_balance integration's.
+    MINOR_VERSION = 2
 
     @staticmethod
     @callback
@@ -190,7 +203,7 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
             errors=errors,
             description_placeholders={
-                **URL_PLACEHOLDERS,
+                **url_placeholders(),
                 **({"key_end": from_environment[-4:]} if from_environment else {}),
             },
         )
@@ -264,7 +277,7 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
                 suggested,
             ),
             errors=errors,
-            description_placeholders=URL_PLACEHOLDERS,
+            description_placeholders=url_placeholders(),
         )
 
     async def _async_check(

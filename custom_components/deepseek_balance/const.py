@@ -15,6 +15,7 @@ MIN_SCAN_INTERVAL: Final = timedelta(seconds=30)
 MAX_SCAN_INTERVAL: Final = timedelta(hours=1)
 
 API_KEY_ENV_VAR: Final = "DEEPSEEK_API_KEY"
+BASE_URL_ENV_VAR: Final = "DEEPSEEK_BASE_URL"
 API_KEYS_URL: Final = "https://platform.deepseek.com/api_keys"
 USAGE_URL: Final = "https://platform.deepseek.com/usage"
 TOP_UP_URL: Final = "https://platform.deepseek.com/top_up"

@@ -6,13 +6,14 @@ one subtraction. The series is thinned as it ages, which bounds its size.
 """
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+import re
 from typing import Any, Final
 
 from .activity import Activity, ActivityKind
-from .api import Balance, CurrencyBalance
+from .api import Balance, CurrencyBalance, parse_amount
 
 # Thinning: every change for 2 h, the last sample of each 5 minutes to 48 h, of each
 # hour to 8 days, then only the newest older sample, as the anchor of the window.
@@ -27,6 +28,12 @@ AVERAGE_WINDOW: Final = timedelta(days=7)
 MIN_AVERAGE_SPAN: Final = timedelta(hours=6)
 CENT: Final = Decimal("0.01")
 TENTH: Final = Decimal("0.1")
+MAX_STORED_TIME: Final = 2**40  # Unix seconds: beyond the year 36000
+CURRENCY_CODE: Final = re.compile(r"[A-Z]{3}")  # a code as the client writes it
+
+
+class UnreadableMemoryError(Exception):
+    """A stored memory that is not in the shape this release writes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +51,17 @@ class Sample:
         return [self.at, str(self.spent), *map(_text, self.row)]
 
     @classmethod
-    def from_list(cls, item: list[Any]) -> Sample:
-        """Inverse of ``as_list``."""
+    def from_list(cls, item: Any) -> Sample:
+        """Inverse of ``as_list``; anything else raises ``UnreadableMemoryError``."""
+        if not isinstance(item, list) or len(item) != len(fields(cls)):
+            raise UnreadableMemoryError("a sample is not a list of five")
         at, spent, total, granted, topped_up = item
         return cls(
-            at=at,
-            spent=Decimal(spent),
-            total=Decimal(total),
-            granted=_decimal(granted),
-            topped_up=_decimal(topped_up),
+            at=_stored_time(at),
+            spent=_stored_amount(spent),
+            total=_stored_amount(total),
+            granted=None if granted is None else _stored_amount(granted),
+            topped_up=None if topped_up is None else _stored_amount(topped_up),
         )
 
     @property
@@ -75,8 +84,19 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _decimal(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
+def _stored_amount(value: Any) -> Decimal:
+    """An amount as ``Sample.as_list`` writes it; anything else raises."""
+    amount = parse_amount(value) if isinstance(value, str) else None
+    if amount is None:
+        raise UnreadableMemoryError("a stored amount is not an amount")
+    return amount
+
+
+def _stored_time(value: Any) -> int:
+    """Unix seconds as ``Sample.as_list`` writes them."""
+    if type(value) is not int or not 0 <= value <= MAX_STORED_TIME:
+        raise UnreadableMemoryError("a stored time is not Unix seconds")
+    return value
 
 
 def _timestamp(moment: datetime) -> int:
@@ -263,13 +283,31 @@ class BalanceHistory:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BalanceHistory:
-        """Inverse of ``as_dict``."""
+        """Inverse of ``as_dict``; raises ``UnreadableMemoryError`` for anything else.
+
+        A series out of order would give wrong figures, so it is refused too.
+        """
+        currencies = data.get("currencies")
+        if not isinstance(currencies, dict):
+            raise UnreadableMemoryError("currencies is not an object")
         return cls(
             {
-                currency: CurrencyHistory(
-                    [Sample.from_list(item) for item in stored["samples"]],
-                    stored["since"],
-                )
-                for currency, stored in data["currencies"].items()
+                currency: _stored_series(currency, stored)
+                for currency, stored in currencies.items()
             }
         )
+
+
+def _stored_series(currency: str, stored: Any) -> CurrencyHistory:
+    """One currency's series as ``BalanceHistory.as_dict`` writes it."""
+    if not CURRENCY_CODE.fullmatch(currency) or not isinstance(stored, dict):
+        raise UnreadableMemoryError("a stored currency is not a code with its series")
+    since = _stored_time(stored.get("since"))
+    if not isinstance(items := stored.get("samples"), list):
+        raise UnreadableMemoryError("samples is not a list")
+    samples = [Sample.from_list(item) for item in items]
+    moments = [since, *(sample.at for sample in samples)]
+    spent = [Decimal(0), *(sample.spent for sample in samples)]
+    if moments != sorted(moments) or spent != sorted(spent):
+        raise UnreadableMemoryError("a stored series goes back in time or in spend")
+    return CurrencyHistory(samples, since)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .history import BalanceHistory
+from .history import CURRENCY_CODE, BalanceHistory, UnreadableMemoryError
 
 
 @dataclass
@@ -18,6 +18,9 @@ class ShownSensors:
 
     currencies: list[str] = field(default_factory=list)  # in order of appearance
     rate_limits: bool = False
+    # False only from a store of 0.1.0: it kept no such list, and made the
+    # sensors of every currency and the rate limits up front, shown or not.
+    listed: bool = True
     revision: int = 0  # counts changes, so the store writes only news
 
     def show(self, currencies: Iterable[str], *, rate_limits: bool) -> bool:
@@ -30,6 +33,11 @@ class ShownSensors:
         self.rate_limits |= rate_limits
         self.revision += 1
         return True
+
+    def mark_listed(self) -> None:
+        """The list is complete from now on: the sensors beyond it were removed."""
+        self.listed = True
+        self.revision += 1
 
 
 @dataclass
@@ -79,18 +87,47 @@ class EntryMemory:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> EntryMemory:
-        """Inverse of ``as_dict``; a store of minor version 1 knows neither."""
+    def from_dict(cls, data: Any) -> EntryMemory:
+        """Inverse of ``as_dict``; raises ``UnreadableMemoryError`` for anything else.
+
+        A store of minor version 1 has neither the last known state nor the
+        sensors shown, one of minor version 2 no last known state.
+        """
+        if not isinstance(data, dict):
+            raise UnreadableMemoryError("the stored memory is not an object")
         last_known = data.get("last_known", {})
-        sensors = data.get("sensors", {})
+        if not isinstance(last_known, dict):
+            raise UnreadableMemoryError("last_known is not an object")
         return cls(
             BalanceHistory.from_dict(data),
             LastKnown(
-                low_balance=last_known.get("low_balance"),
-                available=last_known.get("available"),
+                low_balance=_stored_flag(last_known, "low_balance"),
+                available=_stored_flag(last_known, "available"),
             ),
-            ShownSensors(
-                currencies=list(sensors.get("currencies", [])),
-                rate_limits=bool(sensors.get("rate_limits", False)),
-            ),
+            _stored_sensors(data["sensors"])
+            if "sensors" in data
+            else ShownSensors(listed=False),
         )
+
+
+def _stored_flag(data: dict[str, Any], key: str) -> bool | None:
+    """A known state: on, off or ``None`` (not known)."""
+    if not isinstance(value := data.get(key), bool | None):
+        raise UnreadableMemoryError(f"{key} is not true, false or null")
+    return value
+
+
+def _stored_sensors(data: Any) -> ShownSensors:
+    """The sensors shown, as ``EntryMemory.as_dict`` writes them."""
+    if not isinstance(data, dict):
+        raise UnreadableMemoryError("sensors is not an object")
+    currencies = data.get("currencies", [])
+    if not isinstance(currencies, list) or not all(
+        isinstance(code, str) and CURRENCY_CODE.fullmatch(code) for code in currencies
+    ):
+        raise UnreadableMemoryError("sensors.currencies is not a list of codes")
+    if not isinstance(rate_limits := data.get("rate_limits", False), bool):
+        raise UnreadableMemoryError("sensors.rate_limits is not true or false")
+    return ShownSensors(
+        currencies=list(dict.fromkeys(currencies)), rate_limits=rate_limits
+    )

@@ -1,10 +1,15 @@
-"""The repair raised while the account cannot pay for API calls."""
+"""The repairs: an account that cannot pay, an adopted entry that duplicates one."""
 
+from typing import Final
+
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN, TOP_UP_URL
 from .coordinator import DeepSeekConfigEntry
+
+DUPLICATE_OF: Final = "duplicate_of"
 
 
 def repair_issue_id(entry_id: str) -> str:
@@ -46,3 +51,47 @@ def async_track_availability(hass: HomeAssistant, entry: DeepSeekConfigEntry) ->
 
     follow_availability()  # the first poll ran before this listener existed
     entry.async_on_unload(coordinator.async_add_listener(follow_availability))
+
+
+def duplicate_issue_id(entry_id: str) -> str:
+    """The repair issue of an adopted entry that duplicates another one."""
+    return f"duplicate_entry_{entry_id}"
+
+
+@callback
+def async_raise_duplicate_issue(
+    hass: HomeAssistant, entry: ConfigEntry, other: ConfigEntry
+) -> None:
+    """Say that an adopted entry follows the same account as another one.
+
+    Both keep loading; the user deletes one. The repair persists, as only the
+    adoption can tell which of the two is the newcomer.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        duplicate_issue_id(entry.entry_id),
+        is_fixable=False,
+        is_persistent=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="duplicate_entry",
+        translation_placeholders={"title": entry.title, "other_title": other.title},
+        data={DUPLICATE_OF: other.entry_id},
+    )
+
+
+@callback
+def async_withdraw_settled_duplicate_issues(hass: HomeAssistant) -> None:
+    """Withdraw each duplicate repair whose two entries no longer share an account.
+
+    One of them was removed, or one was reconfigured to another key or URL.
+    """
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        issue_id = duplicate_issue_id(entry.entry_id)
+        issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+        if issue is None:
+            continue
+        other_id = (issue.data or {}).get(DUPLICATE_OF)
+        other = hass.config_entries.async_get_entry(str(other_id))
+        if other is None or dict(other.data) != dict(entry.data):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)

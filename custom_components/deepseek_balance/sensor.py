@@ -1,10 +1,11 @@
 """Sensors: the balances of every currency, the rate limits and the API status."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, override
+import re
+from typing import Any, Final, override
 
 from homeassistant.components.sensor import (
     DOMAIN as SENSOR_DOMAIN,
@@ -153,6 +154,11 @@ RATE_LIMIT_SENSORS: tuple[DeepSeekRateLimitSensorDescription, ...] = (
     *_rate_limit_sensors("tokens", lambda limits: limits.tokens),
 )
 
+CURRENCY_SENSOR_KEYS: Final = tuple(description.key for description in CURRENCY_SENSORS)
+RATE_LIMIT_SENSOR_KEYS: Final = tuple(
+    description.key for description in RATE_LIMIT_SENSORS
+)
+
 API_STATUS_SENSOR = SensorEntityDescription(
     key="api_status",
     translation_key="api_status",
@@ -170,11 +176,19 @@ async def async_setup_entry(
     """Add each sensor once there is something to show, and keep it from then on.
 
     The entry's store remembers what was shown, so a restart brings every such
-    sensor back. Registered sensors of the entry that were never shown, as an
-    older release created them, are removed.
+    sensor back. So does the entity registry: for an entry adopted from the other
+    deepseek_balance integration, or whose memory started afresh, a registered
+    sensor is one the user has. Only 0.1.0 registered sensors that were never
+    shown (it made them up front, and its store lists none): those are removed.
     """
     coordinator = entry.runtime_data
     shown = coordinator.memory.sensors
+    registry = er.async_get(hass)
+    registered = er.async_entries_for_config_entry(registry, entry.entry_id)
+    if shown.listed:
+        currencies, rate_limits = _registered_sensors(entry.entry_id, registered)
+        if shown.show(currencies, rate_limits=rate_limits):
+            coordinator.store.async_schedule_save(coordinator.memory, soon=True)
     added_currencies: set[str] = set()
     rate_limits_added = False
     unique_ids: set[str] = set()
@@ -210,20 +224,34 @@ async def async_setup_entry(
     async_add_entities([api_status])
     add_what_there_is_to_show()
     entry.async_on_unload(coordinator.async_add_listener(add_what_there_is_to_show))
-    _remove_sensors_never_shown(hass, entry.entry_id, unique_ids)
+    if not shown.listed:
+        for registry_entry in registered:
+            if (
+                registry_entry.domain == SENSOR_DOMAIN
+                and registry_entry.unique_id not in unique_ids
+            ):
+                registry.async_remove(registry_entry.entity_id)
+        shown.mark_listed()
+        coordinator.store.async_schedule_save(coordinator.memory, soon=True)
 
 
-def _remove_sensors_never_shown(
-    hass: HomeAssistant, entry_id: str, shown: set[str]
-) -> None:
-    """Drop the entry's registered sensors that are not (and were never) shown."""
-    registry = er.async_get(hass)
-    for registry_entry in er.async_entries_for_config_entry(registry, entry_id):
-        if (
-            registry_entry.domain == SENSOR_DOMAIN
-            and registry_entry.unique_id not in shown
-        ):
-            registry.async_remove(registry_entry.entity_id)
+def _registered_sensors(
+    entry_id: str, registered: Iterable[er.RegistryEntry]
+) -> tuple[list[str], bool]:
+    """The currencies, and whether the rate limits, the registry has sensors of."""
+    currency_sensor = re.compile(
+        rf"{re.escape(entry_id)}_([a-z]{{3}})_({'|'.join(CURRENCY_SENSOR_KEYS)})"
+    )
+    rate_limit_sensors = {f"{entry_id}_{key}" for key in RATE_LIMIT_SENSOR_KEYS}
+    currencies: list[str] = []
+    rate_limits = False
+    for registry_entry in registered:
+        if registry_entry.domain != SENSOR_DOMAIN:
+            continue
+        if match := currency_sensor.fullmatch(registry_entry.unique_id):
+            currencies.append(match[1].upper())
+        rate_limits |= registry_entry.unique_id in rate_limit_sensors
+    return currencies, rate_limits
 
 
 def currencies_to_show(data: DeepSeekData) -> list[str]:

@@ -1,12 +1,19 @@
 """Keeps an entry's memory in ``.storage``, without a write on every poll."""
 
+import logging
+from pathlib import Path
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import UnsupportedStorageVersionError
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .history import UnreadableMemoryError
 from .memory import EntryMemory
+
+_LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
 # 2 adds the sensors shown, 3 the last known state; an older store lacks them.
@@ -25,13 +32,55 @@ class EntryStore:
             f"{DOMAIN}.{entry_id}",
             minor_version=STORAGE_MINOR_VERSION,
         )
+        self._hass = hass
         self._saved_revision = 0
         self._save_pending = False
+        self._writable = True
 
     async def async_load(self) -> EntryMemory:
-        """The stored memory, or an empty one."""
-        stored = await self._store.async_load()
-        return EntryMemory() if stored is None else EntryMemory.from_dict(stored)
+        """The stored memory; an empty one when there is none or it is unreadable.
+
+        The store is the entry's record of history and must never keep the
+        account from showing. A document this release cannot read (another shape,
+        or a newer major version after a downgrade) is kept beside the store, as
+        Home Assistant keeps a corrupt file, and the memory starts afresh, as at a
+        first start. (Home Assistant itself sets aside a file that is not JSON.)
+        """
+        try:
+            stored = await self._store.async_load()
+            return EntryMemory() if stored is None else EntryMemory.from_dict(stored)
+        except UnsupportedStorageVersionError as err:
+            reason = f"it was written by a newer release (version {err.found_version})"
+        except UnreadableMemoryError as err:
+            reason = f"{err}"
+        # Store raises these for JSON that is not shaped as its envelope at all.
+        except KeyError, TypeError:
+            reason = "it is not a Home Assistant store"
+        await self._async_set_aside(reason)
+        return EntryMemory()
+
+    async def _async_set_aside(self, reason: str) -> None:
+        """Move the unreadable file aside, or stop writing if it cannot be moved."""
+        path = Path(self._store.path)
+        suffix = f"corrupt.{dt_util.utcnow().isoformat()}"
+        try:
+            kept = await self._hass.async_add_executor_job(_move_aside, path, suffix)
+        except OSError as err:
+            self._writable = False
+            _LOGGER.warning(
+                "%s cannot be read (%s) nor moved aside (%s); the history starts "
+                "afresh and is not saved, so that the file stays as it is",
+                path,
+                reason,
+                err,
+            )
+            return
+        _LOGGER.warning(
+            "%s cannot be read (%s); it was kept as %s, and the history starts afresh",
+            path,
+            reason,
+            kept or "nothing: the file is gone",
+        )
 
     @callback
     def async_schedule_save(self, memory: EntryMemory, *, soon: bool = False) -> None:
@@ -41,7 +90,7 @@ class EntryStore:
         a pending write back on every call, which polls faster than the delay would
         postpone for ever. A write asked for ``soon`` replaces a pending one.
         """
-        if memory.revision == self._saved_revision:
+        if memory.revision == self._saved_revision or not self._writable:
             return
         if self._save_pending and not soon:
             return
@@ -56,7 +105,9 @@ class EntryStore:
 
     async def async_save_now(self, memory: EntryMemory) -> None:
         """Write at once (on unload) what is new, replacing a pending delayed write."""
-        if memory.revision == self._saved_revision and not self._save_pending:
+        if not self._writable or (
+            memory.revision == self._saved_revision and not self._save_pending
+        ):
             return
         self._save_pending = False
         self._saved_revision = memory.revision
@@ -65,3 +116,16 @@ class EntryStore:
     async def async_remove(self) -> None:
         """Delete the file when the entry is removed."""
         await self._store.async_remove()
+
+
+def _move_aside(path: Path, suffix: str) -> Path | None:
+    """Rename ``path`` to ``<path>.<suffix>``, numbered rather than overwriting."""
+    if not path.exists():
+        return None
+    target = path.with_name(f"{path.name}.{suffix}")
+    number = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.{suffix}.{number}")
+        number += 1
+    path.rename(target)
+    return target

@@ -1,0 +1,116 @@
+"""Adopts the entries of the other deepseek_balance integration.
+
+It is a custom integration with the same domain (bobloblawlobslawbomb/deepseek_balance);
+its users switch by replacing its files with these ones, and Home Assistant keeps its
+config entry and entities. Its entry holds only the API key, its options an update
+interval in seconds. Its entities become this integration's entities for the same
+facts, so their entity IDs, names, areas and recorded history carry on.
+"""
+
+import logging
+import math
+import re
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_API_KEY, CONF_SCAN_INTERVAL, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+
+from .config_flow import default_base_url, entry_title
+from .const import CONF_BASE_URL, DOMAIN, MAX_SCAN_INTERVAL, MIN_SCAN_INTERVAL
+from .repair_issue import async_raise_duplicate_issue
+
+_LOGGER = logging.getLogger(__name__)
+
+OTHER_DEFAULT_TITLE: Final = "Deepseek Balance"
+OTHER_UPDATE_INTERVAL: Final = "update_interval"
+# Its unique IDs after "<entry_id>_": a currency's three balances, and availability.
+_OTHER_BALANCE = re.compile(
+    r"(?P<currency>[A-Za-z]{3})_(?P<key>total_balance|granted_balance|topped_up_balance)"
+)
+_OTHER_AVAILABLE: Final = "is_available"
+_AVAILABLE: Final = "account_available"
+
+
+def is_other_integration_entry(entry: ConfigEntry) -> bool:
+    """Whether an entry was made by the other integration: it has no base URL.
+
+    Every entry this integration ever made has one.
+    """
+    return CONF_BASE_URL not in entry.data
+
+
+async def async_adopt_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Make the other integration's entry and its entities this integration's."""
+    api_key = entry.data.get(CONF_API_KEY)
+    api_key = api_key.strip() if isinstance(api_key, str) else ""
+    data = {CONF_API_KEY: api_key, CONF_BASE_URL: default_base_url()}
+    options = {}
+    if (interval := _update_interval(entry)) is not None:
+        options[CONF_SCAN_INTERVAL] = interval
+    # The automatic title; without a key, the one re-authentication replaces.
+    title = entry_title(api_key) if entry.title == OTHER_DEFAULT_TITLE else entry.title
+    # Checked and updated without an await between, so of two entries of one
+    # account adopted at one start, the second one sees the first.
+    duplicate_of = next(
+        (
+            other
+            for other in hass.config_entries.async_entries(DOMAIN)
+            if other.entry_id != entry.entry_id and dict(other.data) == data
+        ),
+        None,
+    )
+    hass.config_entries.async_update_entry(
+        entry, title=title, data=data, options=options, minor_version=2
+    )
+    if duplicate_of is not None:
+        async_raise_duplicate_issue(hass, entry, duplicate_of)
+    await er.async_migrate_entries(
+        hass, entry.entry_id, lambda registry_entry: _adopted(hass, registry_entry)
+    )
+    _LOGGER.info("%s: adopted from the other deepseek_balance integration", title)
+
+
+def _update_interval(entry: ConfigEntry) -> int | None:
+    """The other integration's update interval, within this one's range.
+
+    It read the options first, then the data; ``None`` when neither holds a
+    number, so this integration's default applies.
+    """
+    value = entry.options.get(
+        OTHER_UPDATE_INTERVAL, entry.data.get(OTHER_UPDATE_INTERVAL)
+    )
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(seconds := float(value)):
+        return None
+    low, high = MIN_SCAN_INTERVAL.total_seconds(), MAX_SCAN_INTERVAL.total_seconds()
+    return round(min(max(seconds, low), high))
+
+
+def _adopted(
+    hass: HomeAssistant, registry_entry: er.RegistryEntry
+) -> dict[str, Any] | None:
+    """The unique ID this integration gives the fact an old entity showed.
+
+    An entity whose new unique ID is taken already is left as it is, never
+    deleted.
+    """
+    prefix = f"{registry_entry.config_entry_id}_"
+    if not registry_entry.unique_id.startswith(prefix):
+        return None
+    suffix = registry_entry.unique_id.removeprefix(prefix)
+    new_suffix = None
+    if registry_entry.domain == Platform.BINARY_SENSOR and suffix == _OTHER_AVAILABLE:
+        new_suffix = _AVAILABLE
+    elif registry_entry.domain == Platform.SENSOR and (
+        match := _OTHER_BALANCE.fullmatch(suffix)
+    ):
+        new_suffix = f"{match['currency'].lower()}_{match['key']}"
+    if new_suffix is None:
+        return None
+    unique_id = prefix + new_suffix
+    if er.async_get(hass).async_get_entity_id(registry_entry.domain, DOMAIN, unique_id):
+        return None
+    return {"new_unique_id": unique_id}
