@@ -139,6 +139,8 @@ class SimulatorState:
     # a client may resend a GET whose kept-alive connection was dropped.
     chaos: dict[str, list[Scenario]] = field(default_factory=dict)
     chaos_poll: int = 0
+    # The next request's answer, before ``scenario`` again: a failure gone at once.
+    next_answer: Scenario | None = None
     latency: float = 0.0
     slow_seconds: float = 30.0
     requests: Counter[str] = field(default_factory=Counter)
@@ -252,6 +254,9 @@ class SimulatorState:
         """The scenario of this request: the chaos plan's, or the set one."""
         if plan := self.chaos.get(path):
             return plan[self.chaos_poll]
+        if (once := self.next_answer) is not None:
+            self.next_answer = None
+            return once
         return self.scenario
 
     def balance_body(self, scenario: Scenario | None = None) -> dict[str, Any]:

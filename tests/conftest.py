@@ -1,6 +1,7 @@
 """Fixtures shared by every test: the DeepSeek simulator and a configured entry."""
 
 from collections.abc import AsyncIterator, Iterator
+from functools import partial
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -23,6 +24,7 @@ from pytest_homeassistant_custom_component.syrupy import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.deepseek_balance.api import DeepSeekClient, Timing
 from custom_components.deepseek_balance.config_flow import (
     DeepSeekConfigFlow,
     entry_title,
@@ -52,6 +54,26 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
         if "recorder_mock" in request.fixturenames:
             request.getfixturevalue("recorder_mock")
         request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture(autouse=True)
+def retry_at_once() -> Iterator[None]:
+    """Ask a failed request again at once, not 2 s later: the loop's clock is frozen.
+
+    The tests of the retry itself restore the delay with ``real_retry_delay``.
+    """
+    with patch(
+        "custom_components.deepseek_balance.DeepSeekClient",
+        partial(DeepSeekClient, timing=Timing(retry_delay=0)),
+    ):
+        yield
+
+
+@pytest.fixture
+def real_retry_delay(retry_at_once: None) -> Iterator[None]:
+    """The client as the integration makes it: a retry 2 s after a failure."""
+    with patch("custom_components.deepseek_balance.DeepSeekClient", DeepSeekClient):
+        yield
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from custom_components.deepseek_balance.const import (
     CONF_LOW_BALANCE_THRESHOLD,
     DOMAIN,
 )
-from deepseek_simulator import DeepSeekSimulator
+from deepseek_simulator import DeepSeekSimulator, Scenario
 
-from .conftest import ENTRY_ID, Fired, advance, setup_integration, state_of
+from .conftest import ACTIVITY, ENTRY_ID, Fired, advance, setup_integration, state_of
 
 
 async def restart(
@@ -187,3 +187,31 @@ async def test_an_account_that_stopped_paying_while_off_fires_once(
     await restart(hass, init_integration)
 
     assert only_kinds(fired) == ["account_unavailable"]
+
+
+async def test_the_last_event_survives_a_reload_during_an_outage(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+    fired: Fired,
+) -> None:
+    """Reloaded while unavailable, its restored state holds no event: the store does."""
+    simulator.state.top_up("CNY", Decimal(10))
+    await advance(hass, freezer, 31)
+    event = hass.states.get(ACTIVITY)
+    assert event is not None
+    assert fired == [("top_up", {"amount": 10.0, "currency": "CNY"})]
+    simulator.state.scenario = Scenario.SERVER_ERROR
+    await advance(hass, freezer, 31)
+    assert state_of(hass, ACTIVITY) == "unavailable"
+
+    assert not await hass.config_entries.async_reload(init_integration.entry_id)
+    simulator.state.scenario = Scenario.NORMAL
+    await advance(hass, freezer, 31)  # the set-up retries
+    await restart(hass, init_integration)
+
+    after = hass.states.get(ACTIVITY)
+    assert after is not None
+    assert (after.state, after.attributes) == (event.state, event.attributes)
+    assert fired == [("top_up", {"amount": 10.0, "currency": "CNY"})]

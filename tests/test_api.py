@@ -1,5 +1,6 @@
 """The standalone DeepSeek client, over real HTTP against the simulator."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from custom_components.deepseek_balance.api import (
     RateLimit,
     RateLimits,
     Snapshot,
+    Timing,
     parse_amount,
     parse_balance,
     parse_count,
@@ -216,7 +218,9 @@ async def test_failure_scenarios_raise_typed_errors_without_the_key(
     status: int | None,
 ) -> None:
     simulator.state.scenario = scenario
-    client = make_client(session, simulator.url, request_timeout=0.3)
+    client = make_client(
+        session, simulator.url, timing=Timing(request_timeout=0.3, retry_delay=0)
+    )
 
     with pytest.raises(error) as caught:
         await client.snapshot()
@@ -777,3 +781,89 @@ def test_holds_money(
     row = CurrencyBalance("USD", total, granted, topped_up)
 
     assert row.holds_money is holds_money
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        Scenario.SERVER_ERROR,
+        Scenario.BAD_GATEWAY_HTML,
+        Scenario.TRUNCATED_JSON,  # a hang-up before the GET: aiohttp resends it
+    ],
+)
+async def test_a_failure_gone_a_moment_later_is_asked_again_once(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator, scenario: Scenario
+) -> None:
+    simulator.state.next_answer = scenario
+    client = make_client(session, simulator.url, timing=Timing(retry_delay=0.2))
+    started = asyncio.get_running_loop().time()
+
+    balance = await client.balance()
+
+    assert balance.balances[0].total == Decimal("110.00")
+    assert asyncio.get_running_loop().time() - started >= 0.2
+    assert simulator.state.requests["/user/balance"] in (2, 3)  # a resent GET too
+
+
+async def test_by_default_a_failed_request_is_asked_again_two_seconds_later() -> None:
+    assert Timing() == Timing(request_timeout=10, retry_delay=2, call_budget=25)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "error"),
+    [
+        (Scenario.UNAUTHORIZED, DeepSeekAuthError),
+        (Scenario.RATE_LIMITED, DeepSeekRateLimitError),
+        (Scenario.RATE_LIMITED_WITHOUT_RETRY_AFTER, DeepSeekRateLimitError),
+        (Scenario.MALFORMED_JSON, DeepSeekResponseError),
+        (Scenario.EMPTY_OBJECT, DeepSeekResponseError),
+    ],
+)
+async def test_a_refusal_or_a_request_to_wait_is_never_asked_again(
+    session: aiohttp.ClientSession,
+    simulator: DeepSeekSimulator,
+    scenario: Scenario,
+    error: type[DeepSeekError],
+) -> None:
+    simulator.state.next_answer = scenario
+    client = make_client(session, simulator.url, timing=Timing(retry_delay=0))
+
+    with pytest.raises(error):
+        await client.balance()
+
+    assert simulator.state.requests["/user/balance"] == 1
+
+
+async def test_a_server_that_says_when_to_come_back_is_not_asked_again(
+    session: aiohttp.ClientSession,
+) -> None:
+    asked = 0
+
+    async def unavailable(_: web.Request) -> web.Response:
+        nonlocal asked
+        asked += 1
+        return web.Response(status=503, headers={"Retry-After": "30"})
+
+    async with serve_handler(unavailable) as url:
+        client = make_client(session, url, timing=Timing(retry_delay=0))
+        with pytest.raises(DeepSeekRateLimitError):
+            await client.balance()
+
+    assert asked == 1
+
+
+async def test_a_retry_never_runs_past_the_calls_budget(
+    session: aiohttp.ClientSession, simulator: DeepSeekSimulator
+) -> None:
+    """After a 0.3 s timeout, a 0.2 s wait leaves less than a second of 0.6 s."""
+    simulator.state.scenario = Scenario.SLOW
+    client = make_client(
+        session,
+        simulator.url,
+        timing=Timing(request_timeout=0.3, retry_delay=0.2, call_budget=0.6),
+    )
+
+    with pytest.raises(DeepSeekConnectionError):
+        await client.balance()
+
+    assert simulator.state.requests["/user/balance"] == 1

@@ -17,7 +17,7 @@ BLUEPRINT = (
 INPUTS = {
     "low_balance": "binary_sensor.deepseek_1a2b_low_balance",
     "balance": "sensor.deepseek_1a2b_total_balance_cny",
-    "days_remaining": "sensor.deepseek_1a2b_days_remaining_cny",
+    "days_remaining": "sensor.deepseek_1a2b_days_remaining",
     "notify_action": "notify.phone",
 }
 

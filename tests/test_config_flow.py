@@ -1,5 +1,6 @@
 """Every path of the config, reauth, reconfigure and options flows."""
 
+from decimal import Decimal
 import json
 from typing import Any
 from unittest.mock import patch
@@ -13,7 +14,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.deepseek_balance.api import DeepSeekConnectionError
+from custom_components.deepseek_balance.api import (
+    DeepSeekAuthError,
+    DeepSeekConnectionError,
+)
 from custom_components.deepseek_balance.const import (
     CONF_BASE_URL,
     CONF_LOW_BALANCE_DAYS,
@@ -21,7 +25,12 @@ from custom_components.deepseek_balance.const import (
     DOMAIN,
     SECTION_ADVANCED,
 )
-from deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator, Scenario
+from deepseek_simulator import (
+    DEFAULT_API_KEY,
+    CurrencyAccount,
+    DeepSeekSimulator,
+    Scenario,
+)
 
 from .conftest import ENTRY_TITLE
 
@@ -212,7 +221,7 @@ def advanced_is_expanded(result: Any) -> bool:
     [
         ("ftp://api.deepseek.com", Scenario.NORMAL, "invalid_url", True),
         (None, Scenario.SERVER_ERROR, "cannot_connect", True),  # a proxy's URL
-        (None, Scenario.UNAUTHORIZED, "invalid_auth", False),
+        (None, Scenario.UNAUTHORIZED, "invalid_auth", True),  # a typed URL stays
     ],
 )
 async def test_an_error_of_the_base_url_shows_the_advanced_section(
@@ -237,10 +246,10 @@ async def test_an_error_of_the_base_url_shows_the_advanced_section(
     assert advanced_is_expanded(result) is expanded
 
 
-async def test_deepseek_unreachable_at_its_own_url_keeps_the_section_closed(
+async def test_deepseek_unreachable_at_its_own_url_shows_the_url(
     hass: HomeAssistant,
 ) -> None:
-    """The default URL is not what went wrong; DeepSeek is never reached here."""
+    """An error at this base URL comes with the URL in sight; never reached here."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
@@ -253,7 +262,51 @@ async def test_deepseek_unreachable_at_its_own_url_keeps_the_section_closed(
         )
 
     assert result["errors"] == {"base": "cannot_connect"}
+    assert advanced_is_expanded(result)
+
+
+async def test_a_refused_key_at_the_default_url_keeps_the_section_closed(
+    hass: HomeAssistant,
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    with patch(
+        "custom_components.deepseek_balance.config_flow.DeepSeekClient.balance",
+        side_effect=DeepSeekAuthError("refused"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], credentials(DEFAULT_API_KEY, "https://api.deepseek.com")
+        )
+
+    assert result["errors"] == {"base": "invalid_auth"}
     assert not advanced_is_expanded(result)
+
+
+async def test_the_forms_of_an_entry_at_a_gateway_show_its_url(
+    hass: HomeAssistant, simulator: DeepSeekSimulator, init_integration: MockConfigEntry
+) -> None:
+    reconfigure = await init_integration.start_reconfigure_flow(hass)
+    reauth = await init_integration.start_reauth_flow(hass)
+
+    for form in (reconfigure, reauth):
+        assert advanced_is_expanded(form)
+        assert suggested_value(form, CONF_BASE_URL, SECTION_ADVANCED) == simulator.url
+        assert suggested_value(form, CONF_API_KEY) is None  # never sent back
+
+
+async def test_a_new_key_alone_keeps_the_entrys_url(
+    hass: HomeAssistant, simulator: DeepSeekSimulator, init_integration: MockConfigEntry
+) -> None:
+    simulator.state.api_key = NEW_KEY
+    reauth = await init_integration.start_reauth_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        reauth["flow_id"], {CONF_API_KEY: NEW_KEY}
+    )
+
+    assert result["reason"] == "reauth_successful"
+    assert init_integration.data[CONF_BASE_URL] == simulator.url
 
 
 @pytest.mark.parametrize(
@@ -486,6 +539,30 @@ async def test_options_flow_sets_the_poll_interval(
     coordinator = init_integration.runtime_data
     assert coordinator.update_interval is not None
     assert coordinator.update_interval.total_seconds() == 300
+
+
+def unit_of(result: Any, field: str) -> str | None:
+    selector = next(v for k, v in result["data_schema"].schema.items() if k == field)
+    return selector.config.get("unit_of_measurement")
+
+
+async def test_the_low_balance_amount_is_in_the_funded_currency(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A USD account's limit reads USD; before any poll, DeepSeek's own CNY."""
+    mock_config_entry.add_to_hass(hass)
+    before = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    simulator.state.accounts = {"USD": CurrencyAccount(Decimal(0), Decimal(25))}
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+
+    loaded = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+
+    assert unit_of(before, CONF_LOW_BALANCE_THRESHOLD) == "CNY"
+    assert unit_of(loaded, CONF_LOW_BALANCE_THRESHOLD) == "USD"
+    assert loaded["description_placeholders"] == {"currency": "USD"}
+    assert unit_of(loaded, CONF_LOW_BALANCE_DAYS) == "d"
 
 
 @pytest.mark.parametrize("interval", [29, 3601])

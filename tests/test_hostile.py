@@ -80,25 +80,25 @@ UNREADABLE_TOTAL = {
     "sensor.total_balance_cny": "unavailable",
     "sensor.granted_balance_cny": "8.00",
     "sensor.spend_today_cny": "unknown",
-    "sensor.average_daily_spend_cny": "unknown",
-    "sensor.days_remaining_cny": "unknown",
+    "sensor.spend_per_day_cny": "unknown",
+    "sensor.days_remaining": "unknown",
     "sensor.api_status": "unreadable_balance",
     "binary_sensor.low_balance": "unknown",
 }
 DISAGREEING_ROWS = {  # neither row is believed
     "sensor.total_balance_cny": "unavailable",
     "sensor.granted_balance_cny": "unavailable",
-    "sensor.topped_up_balance_cny": "unavailable",
+    "sensor.top_up_balance_cny": "unavailable",
     "sensor.spend_today_cny": "unknown",
-    "sensor.average_daily_spend_cny": "unknown",
-    "sensor.days_remaining_cny": "unknown",
+    "sensor.spend_per_day_cny": "unknown",
+    "sensor.days_remaining": "unknown",
     "sensor.api_status": "unreadable_balance",
     "binary_sensor.low_balance": "unknown",
 }
 SHOWN_AS_SENT_NOT_USED = {
     "sensor.spend_today_cny": "2.00",
-    "sensor.average_daily_spend_cny": "5.33",  # 2.00 over 9 hours
-    "sensor.days_remaining_cny": "20.2",  # 108.00 / 5.33…
+    "sensor.spend_per_day_cny": "5.33",  # 2.00 over 9 hours
+    "sensor.days_remaining": "20.2",  # 108.00 / 5.33…
     "binary_sensor.low_balance": "off",
     "sensor.api_status": "ok",
 }
@@ -313,10 +313,10 @@ async def test_a_hostile_answer_between_good_polls(
         for name in (
             "sensor.total_balance_cny",
             "sensor.granted_balance_cny",
-            "sensor.topped_up_balance_cny",
+            "sensor.top_up_balance_cny",
             "sensor.spend_today_cny",
-            "sensor.average_daily_spend_cny",
-            "sensor.days_remaining_cny",
+            "sensor.spend_per_day_cny",
+            "sensor.days_remaining",
             "sensor.requests_remaining",
             "sensor.tokens_limit",
             "sensor.api_status",
@@ -326,10 +326,10 @@ async def test_a_hostile_answer_between_good_polls(
     assert after == {
         "sensor.total_balance_cny": "107.75",
         "sensor.granted_balance_cny": "7.75",
-        "sensor.topped_up_balance_cny": "100.00",
+        "sensor.top_up_balance_cny": "100.00",
         "sensor.spend_today_cny": "2.25",
-        "sensor.average_daily_spend_cny": "4.91",  # 2.25 over 11 hours
-        "sensor.days_remaining_cny": "21.9",  # 107.75 / 4.909…
+        "sensor.spend_per_day_cny": "4.91",  # 2.25 over 11 hours
+        "sensor.days_remaining": "21.9",  # 107.75 / 4.909…
         "sensor.requests_remaining": "9999",
         "sensor.tokens_limit": "5000000",
         "sensor.api_status": "ok",

@@ -1,5 +1,7 @@
 """Setting up, polling, failing, recovering and unloading the integration."""
 
+import asyncio
+from collections.abc import Iterator
 from decimal import Decimal
 import logging
 
@@ -25,7 +27,7 @@ from .conftest import advance, state_of
 
 TOTAL_CNY = "sensor.deepseek_0000_total_balance_cny"
 GRANTED_CNY = "sensor.deepseek_0000_granted_balance_cny"
-TOPPED_UP_CNY = "sensor.deepseek_0000_topped_up_balance_cny"
+TOPPED_UP_CNY = "sensor.deepseek_0000_top_up_balance_cny"
 API_STATUS = "sensor.deepseek_0000_api_status"
 ACCOUNT_AVAILABLE = "binary_sensor.deepseek_0000_account_available"
 BALANCE_PATH = "/user/balance"
@@ -185,6 +187,17 @@ async def test_answer_slower_than_the_timeout_is_a_connection_error(
     # The loop's clock stands still: wait until the balance request is in flight,
     # then move time past the 10 s request timeout.
     await simulator.state.wait_until(lambda: simulator.state.in_flight == 1)
+    requests = simulator.state.requests[BALANCE_PATH]
+    freezer.tick(11)
+    async_fire_time_changed(hass)
+    # Asked again once, within the poll's 25 s: no answer either.
+    await simulator.state.wait_until(
+        lambda: (
+            simulator.state.requests[BALANCE_PATH] == requests + 1
+            and simulator.state.in_flight == 1
+        )
+    )
+    assert state_of(hass, TOTAL_CNY) == "110.00"  # the poll has not failed yet
 
     await advance(hass, freezer, 11)
 
@@ -402,3 +415,73 @@ async def test_rate_limited_without_retry_after_keeps_the_interval(
     await advance(hass, freezer, 31)
 
     assert state_of(hass, TOTAL_CNY) == "110.00"
+
+
+@pytest.fixture
+def retry_waiting() -> Iterator[asyncio.Event]:
+    """Set once the client waits to ask again: the loop's clock can then move."""
+    waiting = asyncio.Event()
+
+    class Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("Asking /user/balance again"):
+                waiting.set()
+
+    logger = logging.getLogger("custom_components.deepseek_balance.api")
+    handler, level = Handler(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield waiting
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [Scenario.SERVER_ERROR, Scenario.BAD_GATEWAY_HTML, Scenario.TRUNCATED_JSON],
+)
+async def test_one_failed_request_blanks_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    real_retry_delay: None,
+    retry_waiting: asyncio.Event,
+    init_integration: MockConfigEntry,
+    scenario: Scenario,
+) -> None:
+    """A failure gone two seconds later is asked again within the poll."""
+    changes: list[Event] = []
+    hass.bus.async_listen(EVENT_STATE_CHANGED, changes.append)
+    asked = simulator.state.requests[BALANCE_PATH]
+    simulator.state.next_answer = scenario
+
+    freezer.tick(30)
+    async_fire_time_changed(hass)
+    await retry_waiting.wait()
+    await advance(hass, freezer, 2)  # the retry, two seconds later
+
+    assert simulator.state.requests[BALANCE_PATH] == asked + 2
+    assert changes == []  # nothing went unavailable, nothing flickered
+    assert state_of(hass, API_STATUS) == "ok"
+
+
+async def test_a_request_that_fails_again_makes_the_poll_fail(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    real_retry_delay: None,
+    retry_waiting: asyncio.Event,
+    init_integration: MockConfigEntry,
+) -> None:
+    asked = simulator.state.requests[BALANCE_PATH]
+    simulator.state.scenario = Scenario.SERVER_ERROR
+
+    freezer.tick(30)
+    async_fire_time_changed(hass)
+    await retry_waiting.wait()
+    assert state_of(hass, TOTAL_CNY) == "110.00"  # not before the retry
+    await advance(hass, freezer, 2)
+
+    assert simulator.state.requests[BALANCE_PATH] == asked + 2
+    assert state_of(hass, TOTAL_CNY) == STATE_UNAVAILABLE
+    assert state_of(hass, API_STATUS) == "api_error"

@@ -48,14 +48,15 @@ async def test_entities(
 def currency_sensors(
     entity_registry: er.EntityRegistry, entry: MockConfigEntry
 ) -> dict[str, list[str]]:
-    """The sensor keys of each currency, read from the registry's entity IDs."""
+    """The sensor keys of each currency, read from the registry's unique IDs."""
     found: dict[str, list[str]] = {}
+    keys = {description.key for description in CURRENCY_SENSORS}
     for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id):
-        for description in CURRENCY_SENSORS:
-            prefix = f"sensor.deepseek_0000_{description.key}_"
-            if entity.entity_id.startswith(prefix):
-                currency = entity.entity_id.removeprefix(prefix).upper()
-                found.setdefault(currency, []).append(description.key)
+        currency, _, key = entity.unique_id.removeprefix(
+            f"{entry.entry_id}_"
+        ).partition("_")
+        if key in keys:
+            found.setdefault(currency.upper(), []).append(key)
     return found
 
 
@@ -170,3 +171,23 @@ async def test_sensors_an_older_release_created_for_nothing_are_removed(
     assert entity_registry.async_get(kept.entity_id) is not None
     assert [entity_registry.async_get(e.entity_id) for e in stale] == [None] * 3
     assert list(currency_sensors(entity_registry, mock_config_entry)) == ["CNY"]
+
+
+async def test_a_duration_is_named_after_its_currency_only_beside_another(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    days = "sensor.deepseek_0000_days_remaining"
+    assert hass.states.get(days).name == "DeepSeek ••••0000 Days remaining"  # type: ignore[union-attr]
+
+    simulator.state.top_up("USD", Decimal("5.00"))
+    await advance(hass, freezer, 31)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.states.get(days).name == "DeepSeek ••••0000 Days remaining (CNY)"  # type: ignore[union-attr]
+    usd = hass.states.get("sensor.deepseek_0000_days_remaining_usd")
+    assert usd is not None
+    assert usd.name == "DeepSeek ••••0000 Days remaining (USD)"

@@ -31,8 +31,8 @@ from .conftest import ENTRY_ID, ENTRY_TITLE, advance, setup_integration
 
 HOUR = 3600
 SPEND_TODAY = "sensor.deepseek_0000_spend_today_cny"
-AVERAGE = "sensor.deepseek_0000_average_daily_spend_cny"
-DAYS_REMAINING = "sensor.deepseek_0000_days_remaining_cny"
+AVERAGE = "sensor.deepseek_0000_spend_per_day_cny"
+DAYS_REMAINING = "sensor.deepseek_0000_days_remaining"
 LOW_BALANCE = "binary_sensor.deepseek_0000_low_balance"
 ACTIVITY = "event.deepseek_0000_balance_activity"
 REPAIR = ("deepseek_balance", f"account_unavailable_{ENTRY_ID}")
@@ -87,7 +87,8 @@ async def test_steady_spend_gives_average_and_days_remaining(
 
     assert state(hass, SPEND_TODAY).state == "1.75"
     assert state(hass, AVERAGE).state == "6.00"
-    assert state(hass, AVERAGE).attributes["unit_of_measurement"] == "CNY/d"
+    assert state(hass, AVERAGE).attributes["unit_of_measurement"] == "CNY"
+    assert state(hass, AVERAGE).attributes["device_class"] == "monetary"
     assert state(hass, DAYS_REMAINING).state == "17.1"  # 102.50 / 6.00
 
 

@@ -320,7 +320,15 @@ def test_a_store_as_written_reads_back(samples: list[tuple[int, Any, Any]]) -> N
                 ],
             }
         },
-        "last_known": {"low_balance": None, "available": True},
+        "last_known": {
+            "low_balance": None,
+            "available": True,
+            "activity": {
+                "event_type": "top_up",
+                "fired_at": "2026-12-01T10:00:00.123+00:00",
+                "attributes": {"amount": 10.0, "currency": "CNY"},
+            },
+        },
         "sensors": {"currencies": ["CNY"], "rate_limits": True},
     }
 

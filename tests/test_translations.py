@@ -1,6 +1,7 @@
 """Every text the code can show exists in every shipped language."""
 
 import ast
+import itertools
 import json
 from pathlib import Path
 import re
@@ -24,16 +25,18 @@ COMPONENT = Path(config_flow.__file__).parent
 LANGUAGES = ["en", "zh-Hans"]
 FLOW_SCHEMAS = {
     ("config", "user"): config_flow.credentials_schema(
-        key_required=True, show_advanced=False
+        key_required=True, base_url="", show_base_url=False
     ),
     ("config", "environment_key"): config_flow.credentials_schema(
-        key_required=False, show_advanced=False
+        key_required=False, base_url="", show_base_url=False
     ),
-    ("config", "reauth_confirm"): config_flow.REAUTH_SCHEMA,
+    ("config", "reauth_confirm"): config_flow.credentials_schema(
+        key_required=True, base_url="", show_base_url=False
+    ),
     ("config", "reconfigure"): config_flow.credentials_schema(
-        key_required=False, show_advanced=False
+        key_required=False, base_url="", show_base_url=False
     ),
-    ("options", "init"): config_flow.OPTIONS_SCHEMA,
+    ("options", "init"): config_flow.options_schema("CNY"),
 }
 # hassfest's own pattern (script/hassfest/translations.py, RE_URL).
 HASSFEST_URL = re.compile(
@@ -71,6 +74,11 @@ def entity_keys() -> set[Key]:
         ("entity", "sensor", str(d.translation_key), "name")
         for d in (*CURRENCY_SENSORS, *RATE_LIMIT_SENSORS, API_STATUS_SENSOR)
     }
+    keys |= {
+        ("entity", "sensor", d.translation_key_one_currency, "name")
+        for d in CURRENCY_SENSORS
+        if d.translation_key_one_currency
+    }
     keys |= {("entity", "sensor", "api_status", "state", s.value) for s in ApiStatus}
     # Counts without a unit of their own take it from the translations.
     keys |= {
@@ -81,6 +89,13 @@ def entity_keys() -> set[Key]:
     keys |= {
         ("entity", "binary_sensor", str(d.translation_key), "name")
         for d in BINARY_SENSORS
+    }
+    # Without a device class, "On" and "Off" would say nothing: words of its own.
+    keys |= {
+        ("entity", "binary_sensor", str(d.translation_key), "state", state)
+        for d in BINARY_SENSORS
+        if d.device_class is None
+        for state in ("on", "off")
     }
     activity: Key = ("entity", "event", str(BALANCE_ACTIVITY.translation_key))
     keys.add((*activity, "name"))
@@ -275,3 +290,57 @@ def test_every_entity_has_an_icon() -> None:
     icons = json.loads(source("icons.json"))["entity"]
     for _, platform, key, *_ in entity_keys():
         assert "default" in icons[platform][key], f"{platform}.{key}"
+
+
+# What fills each placeholder at run time, in its most common form.
+SAMPLES = {
+    "title": "DeepSeek ••••1a2b",
+    "name": "DeepSeek ••••1a2b",
+    "other_title": "DeepSeek ••••9c8d",
+    "url": "https://platform.deepseek.com/top_up",
+    "api_keys_url": "https://platform.deepseek.com/api_keys",
+    "default_base_url": "https://api.deepseek.com",
+    "key_end": "7f3a",
+    "error": "Unexpected answer (HTTP 500)",
+    "currency": "CNY",
+}
+WORD = re.compile(r"[^\W_]{3,}")  # letters and digits, or a run of CJK characters
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, without the URLs in it."""
+    return WORD.findall(re.sub(r"\w+://\S*", " ", text).lower())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_reads_right_with_its_placeholders_filled(language: str) -> None:
+    """No word doubled by what fills a placeholder, nothing glued to one.
+
+    "DeepSeek account {title}" reads "DeepSeek account DeepSeek ••••1a2b"; a URL
+    followed by a full-width stop takes the stop into the link.
+    """
+    doubled, glued = [], []
+    for key, text in translations(language).items():
+        name = ".".join(key)
+        rendered = text.format(**SAMPLES)
+        found = words(rendered)
+        doubled += [
+            (name, word) for word, after in itertools.pairwise(found) if word == after
+        ]
+        for match in re.finditer(r"{(\w+)}", text):
+            value = words(SAMPLES[match[1]])
+            # The template's own words beside it, other placeholders left out.
+            before = words(re.sub(r"{\w+}", " ", text[: match.start()]))[-2:]
+            after = words(re.sub(r"{\w+}", " ", text[match.end() :]))[:2]
+            if value and (value[0] in before or value[-1] in after):
+                doubled.append((name, match[0]))
+            following = text[match.end() : match.end() + 1]
+            url = match[1].endswith("url")
+            if following and (
+                re.match(r"\w", following)
+                or (url and not re.match(r"[\s.,;:!?)]", following))
+            ):
+                glued.append((name, match[0] + following))
+
+    assert doubled == []
+    assert glued == []

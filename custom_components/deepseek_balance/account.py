@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
-from .activity import Activity, ActivityKind
+from .activity import Activity, ActivityKind, FiredActivity
 from .api import Balance, CurrencyBalance, Notice, RateLimits
 from .const import CONF_LOW_BALANCE_DAYS, CONF_LOW_BALANCE_THRESHOLD
 from .history import SpendFigures
@@ -68,6 +68,7 @@ class DeepSeekData:
     low_balance: bool | None
     activities: tuple[Activity, ...] = ()
     funded_currency: str | None = None  # judged by trusted totals
+    last_fired: FiredActivity | None = None  # before this poll's activities
 
     @property
     def api_status(self) -> ApiStatus:
@@ -139,6 +140,7 @@ def observe(memory: EntryMemory, poll: Poll, limits: LowBalanceLimits) -> DeepSe
         low_balance=low_balance,
         activities=tuple(activities),
         funded_currency=funded,
+        last_fired=last_known.activity,
     )
 
 

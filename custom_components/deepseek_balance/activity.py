@@ -1,5 +1,6 @@
 """What can happen to an account between two polls: the Balance activity events."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -41,3 +42,16 @@ class Activity:
 
 def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class FiredActivity:
+    """The last event Balance activity fired, exactly as its state showed it.
+
+    Kept in the entry's store: a state restored while the entity was unavailable
+    carries no event, and the entity must never go blank once it has fired.
+    """
+
+    event_type: ActivityKind
+    fired_at: str  # the event entity's state: an ISO time to the millisecond
+    attributes: Mapping[str, Any]

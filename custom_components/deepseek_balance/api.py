@@ -19,7 +19,7 @@ import aiohttp
 from yarl import URL
 
 DEFAULT_BASE_URL: Final = "https://api.deepseek.com"
-DEFAULT_REQUEST_TIMEOUT: Final = 10.0
+MIN_RETRY_TIMEOUT: Final = 1.0  # a retry with less time than this is not made
 MAX_BODY_BYTES: Final = 1024 * 1024
 
 BALANCE_PATH: Final = "/user/balance"
@@ -84,6 +84,21 @@ class DeepSeekResponseError(DeepSeekError):
         """Keep the HTTP status, so callers can tell a 5xx from a bad 200."""
         super().__init__(message)
         self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How long a call may take, in seconds.
+
+    A request that failed in a way that is often gone a second later (no answer,
+    a dropped connection, a 5xx without Retry-After) is asked again once,
+    ``retry_delay`` later, if the call can still end within ``call_budget``. The
+    default budget is below the shortest poll interval, so polls never overlap.
+    """
+
+    request_timeout: float = 10.0
+    retry_delay: float = 2.0
+    call_budget: float = 25.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +216,7 @@ class DeepSeekClient:
         api_key: str,
         *,
         base_url: str = DEFAULT_BASE_URL,
-        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        timing: Timing = Timing(),
     ) -> None:
         """Bind the key to one base URL; raises ``ValueError`` for a bad URL."""
         self._session = session
@@ -210,7 +225,7 @@ class DeepSeekClient:
             path: self._base_url.with_path(self._base_url.path.rstrip("/") + path)
             for path in (BALANCE_PATH, MODELS_PATH)
         }
-        self._request_timeout = request_timeout
+        self._timing = timing
         self._headers: Final = {
             "Authorization": f"Bearer {api_key}",
             "Accept": "application/json",
@@ -263,11 +278,32 @@ class DeepSeekClient:
         return Snapshot(balance=balance, rate_limits=rate_limits)
 
     async def _get(self, path: str) -> tuple[int, Mapping[str, str], bytes]:
+        """GET a path, once more after a failure that is often gone a second later.
+
+        Never after a refused key, a 429 or a 503 with Retry-After (DeepSeek asked
+        to wait), a redirect or a 4xx, and never beyond the call's budget.
+        """
+        timing = self._timing
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timing.call_budget
+        try:
+            return await self._get_once(path, timing.request_timeout)
+        except (DeepSeekConnectionError, DeepSeekResponseError) as err:
+            left = deadline - loop.time() - timing.retry_delay
+            if not is_worth_asking_again(err) or left < MIN_RETRY_TIMEOUT:
+                raise
+            _LOGGER.debug("Asking %s again in %g s: %s", path, timing.retry_delay, err)
+        await asyncio.sleep(timing.retry_delay)
+        return await self._get_once(path, min(timing.request_timeout, left))
+
+    async def _get_once(
+        self, path: str, within: float
+    ) -> tuple[int, Mapping[str, str], bytes]:
         """GET a path, map failures to typed errors, return status, headers, body."""
         url = self._urls[path]
         try:
             async with (
-                asyncio.timeout(self._request_timeout),
+                asyncio.timeout(within),
                 self._session.get(
                     url, headers=self._headers, allow_redirects=False
                 ) as response,
@@ -275,7 +311,7 @@ class DeepSeekClient:
                 body = await _read_capped(response)
         except TimeoutError as err:
             raise DeepSeekConnectionError(
-                f"No answer from {url.host} within {self._request_timeout:g} s"
+                f"No answer from {url.host} within {within:g} s"
             ) from err
         except aiohttp.ClientError as err:
             raise DeepSeekConnectionError(
@@ -287,6 +323,16 @@ class DeepSeekClient:
                 f"Answer larger than {MAX_BODY_BYTES} bytes", response.status
             )
         return response.status, response.headers, body
+
+
+def is_worth_asking_again(error: DeepSeekError) -> bool:
+    """Whether a failed request may well succeed a second later.
+
+    No answer at all, or a server error (5xx) that did not say when to come back.
+    """
+    if isinstance(error, DeepSeekConnectionError):
+        return True
+    return isinstance(error, DeepSeekResponseError) and error.status >= 500  # noqa: PLR2004
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> bytes:

@@ -14,6 +14,7 @@ else:
 
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -51,56 +52,67 @@ _LOGGER = logging.getLogger(__name__)
 
 API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
-REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_KEY): API_KEY_SELECTOR})
 
+def credentials_schema(
+    *, key_required: bool, base_url: str, show_base_url: bool
+) -> vol.Schema:
+    """The key, and the base URL in a section, open when it needs to be seen.
 
-def credentials_schema(*, key_required: bool, show_advanced: bool) -> vol.Schema:
-    """The key, and the base URL in a section shown when it caused the error."""
+    Left out, the base URL is ``base_url``: the entry's own in reauth and
+    reconfigure, so a key alone never moves an entry elsewhere.
+    """
     key = vol.Required(CONF_API_KEY) if key_required else vol.Optional(CONF_API_KEY)
     return vol.Schema(
         {
             key: API_KEY_SELECTOR,
-            vol.Required(SECTION_ADVANCED): section(
+            vol.Required(SECTION_ADVANCED, default={}): section(
                 vol.Schema(
                     {
-                        vol.Required(
-                            CONF_BASE_URL, default=default_base_url()
-                        ): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+                        vol.Required(CONF_BASE_URL, default=base_url): TextSelector(
+                            TextSelectorConfig(type=TextSelectorType.URL)
+                        )
                     }
                 ),
-                {"collapsed": not show_advanced},
+                {"collapsed": not show_base_url},
             ),
         }
     )
 
 
-OPTIONS_SCHEMA = vol.Schema(
-    {
-        vol.Required(
-            CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL.total_seconds()
-        ): NumberSelector(
-            NumberSelectorConfig(
-                min=MIN_SCAN_INTERVAL.total_seconds(),
-                max=MAX_SCAN_INTERVAL.total_seconds(),
-                step=1,
-                unit_of_measurement="s",
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-        vol.Required(CONF_LOW_BALANCE_THRESHOLD, default=0): NumberSelector(
-            NumberSelectorConfig(min=0, step=0.01, mode=NumberSelectorMode.BOX)
-        ),
-        vol.Required(CONF_LOW_BALANCE_DAYS, default=0): NumberSelector(
-            NumberSelectorConfig(
-                min=0,
-                max=365,
-                step=0.5,
-                unit_of_measurement="d",
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-    }
-)
+def options_schema(currency: str) -> vol.Schema:
+    """The options; the low-balance amount is in the funded ``currency``."""
+    return vol.Schema(
+        {
+            vol.Required(
+                CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL.total_seconds()
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_SCAN_INTERVAL.total_seconds(),
+                    max=MAX_SCAN_INTERVAL.total_seconds(),
+                    step=1,
+                    unit_of_measurement="s",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Required(CONF_LOW_BALANCE_THRESHOLD, default=0): NumberSelector(
+                NumberSelectorConfig(
+                    min=0,
+                    step=0.01,
+                    unit_of_measurement=currency,
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Required(CONF_LOW_BALANCE_DAYS, default=0): NumberSelector(
+                NumberSelectorConfig(
+                    min=0,
+                    max=365,
+                    step=0.5,
+                    unit_of_measurement="d",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+        }
+    )
 
 
 def entry_title(api_key: str) -> str:
@@ -129,10 +141,13 @@ def url_placeholders() -> dict[str, str]:
     return {"api_keys_url": API_KEYS_URL, "default_base_url": default_base_url()}
 
 
-def concerns_base_url(error: str, base_url: str) -> bool:
-    """Whether an error is the base URL's, so its field must be shown with it."""
+def shows_base_url(error: str | None, base_url: str) -> bool:
+    """Whether the form shows the base URL: it is not the default, or the error's.
+
+    "Could not get an answer at this base URL" must come with the URL in sight.
+    """
     custom = base_url.strip().rstrip("/") != default_base_url()
-    return error == "invalid_url" or (error == "cannot_connect" and custom)
+    return custom or error in ("invalid_url", "cannot_connect")
 
 
 def title_after_key_change(entry: ConfigEntry, api_key: str) -> str | UndefinedType:
@@ -182,7 +197,7 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         """Check the key and base URL; on an error, show the form again."""
         from_environment = environment_key()
         errors: dict[str, str] = {}
-        show_advanced = False
+        base_url = default_base_url()
         if user_input is not None:
             base_url = user_input[SECTION_ADVANCED][CONF_BASE_URL]
             data, error = await self._async_check(
@@ -194,9 +209,10 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
                     title=entry_title(data[CONF_API_KEY]), data=data
                 )
             errors["base"] = error
-            show_advanced = concerns_base_url(error, base_url)
         schema = credentials_schema(
-            key_required=not from_environment, show_advanced=show_advanced
+            key_required=not from_environment,
+            base_url=default_base_url(),
+            show_base_url=shows_base_url(errors.get("base"), base_url),
         )
         return self.async_show_form(
             step_id=step_id,
@@ -217,13 +233,13 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Check the new key against the entry's base URL, then reload."""
+        """Check the new key (at the entry's base URL, unless changed), then reload."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
+        base_url = entry.data[CONF_BASE_URL]
         if user_input is not None:
-            data, error = await self._async_check(
-                user_input[CONF_API_KEY], entry.data[CONF_BASE_URL]
-            )
+            base_url = user_input[SECTION_ADVANCED][CONF_BASE_URL]
+            data, error = await self._async_check(user_input[CONF_API_KEY], base_url)
             if error is None:
                 return self.async_update_reload_and_abort(
                     entry,
@@ -233,8 +249,11 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
             errors["base"] = error
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=REAUTH_SCHEMA,
+            data_schema=self._credentials_form(
+                entry, base_url, errors, key_required=True
+            ),
             errors=errors,
+            description_placeholders=url_placeholders(),
         )
 
     async def async_step_reconfigure(
@@ -243,7 +262,7 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change the key or the base URL of an existing entry; no key keeps it."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
-        show_advanced = False
+        base_url = entry.data[CONF_BASE_URL]
         if user_input is not None:
             base_url = user_input[SECTION_ADVANCED][CONF_BASE_URL]
             data, error = await self._async_check(
@@ -263,21 +282,34 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
                     data_updates=data,
                 )
             errors["base"] = error
-            show_advanced = concerns_base_url(error, base_url)
-        # The key is never sent back to the browser; only the base URL is suggested.
-        suggested = {
-            SECTION_ADVANCED: (user_input or {}).get(
-                SECTION_ADVANCED, {CONF_BASE_URL: entry.data[CONF_BASE_URL]}
-            )
-        }
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                credentials_schema(key_required=False, show_advanced=show_advanced),
-                suggested,
+            data_schema=self._credentials_form(
+                entry, base_url, errors, key_required=False
             ),
             errors=errors,
             description_placeholders=url_placeholders(),
+        )
+
+    def _credentials_form(
+        self,
+        entry: ConfigEntry,
+        base_url: str,
+        errors: dict[str, str],
+        *,
+        key_required: bool,
+    ) -> vol.Schema:
+        """The form of an existing entry, with the base URL last tried in it.
+
+        The key is never sent back to the browser; only the base URL is.
+        """
+        return self.add_suggested_values_to_schema(
+            credentials_schema(
+                key_required=key_required,
+                base_url=entry.data[CONF_BASE_URL],
+                show_base_url=shows_base_url(errors.get("base"), base_url),
+            ),
+            {SECTION_ADVANCED: {CONF_BASE_URL: base_url}},
         )
 
     async def _async_check(
@@ -315,9 +347,20 @@ class DeepSeekOptionsFlow(OptionsFlowWithReload):
         """Show the poll interval (30 s to 1 h) and the low-balance limits."""
         if user_input is not None:
             return self.async_create_entry(data=user_input)
+        currency = self._funded_currency()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, self.config_entry.options
+                options_schema(currency), self.config_entry.options
             ),
+            description_placeholders={"currency": currency},
         )
+
+    def _funded_currency(self) -> str:
+        """The currency the account runs on; CNY, DeepSeek's, until it is known."""
+        entry = self.config_entry
+        if entry.state is ConfigEntryState.LOADED:
+            funded = entry.runtime_data.data.funded_currency
+            if funded is not None:
+                return str(funded)
+        return "CNY"

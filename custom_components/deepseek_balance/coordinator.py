@@ -23,6 +23,7 @@ from .account import (
     api_status,
     observe,
 )
+from .activity import FiredActivity
 from .api import (
     DeepSeekAuthError,
     DeepSeekClient,
@@ -132,12 +133,14 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
                 _LOGGER.warning("%s: %s", self.config_entry.title, notice.message)
 
     @callback
-    def async_activities_fired(self) -> None:
+    def async_activities_fired(self, last: FiredActivity) -> None:
         """The event entity fired a poll's activities: write what they changed.
 
         Written only now, so a crash before the events fired repeats them at the
         next start instead of losing them; once written, they never fire again.
+        The last one is kept as the entity showed it, to show it again.
         """
+        self.memory.last_known.remember_fired(last)
         self.store.async_schedule_save(self.memory, soon=True)
 
     async def _async_fetch(self, *, probe_rate_limits: bool) -> Snapshot:

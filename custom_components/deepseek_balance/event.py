@@ -2,12 +2,16 @@
 
 from typing import override
 
-from homeassistant.components.event import EventEntity, EventEntityDescription
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.components.event import (
+    EventEntity,
+    EventEntityDescription,
+    EventExtraStoredData,
+)
+from homeassistant.core import HomeAssistant, State, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .account import DeepSeekData
-from .activity import ActivityKind
+from .activity import ActivityKind, FiredActivity
 from .coordinator import DeepSeekConfigEntry
 from .entity import DeepSeekEntity
 
@@ -45,6 +49,24 @@ class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
         await super().async_added_to_hass()
         self._fire_new_activities()
 
+    @override
+    async def async_get_last_state(self) -> State | None:
+        """The last event's state, as the entry's store keeps it.
+
+        The state Home Assistant restores is the entity's last one, which holds
+        no event time if it was unavailable then (a reload during an outage).
+        """
+        if (fired := self.coordinator.data.last_fired) is None:
+            return await super().async_get_last_state()
+        return State(self.entity_id, fired.fired_at)
+
+    @override
+    async def async_get_last_event_data(self) -> EventExtraStoredData | None:
+        """The last event's type and attributes, as the entry's store keeps them."""
+        if (fired := self.coordinator.data.last_fired) is None:
+            return await super().async_get_last_event_data()
+        return EventExtraStoredData(fired.event_type, dict(fired.attributes))
+
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
@@ -62,5 +84,7 @@ class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
         for activity in data.activities:
             self._trigger_event(activity.kind.value, activity.attributes)
             self.async_write_ha_state()
-        self.coordinator.async_activities_fired()
+        self.coordinator.async_activities_fired(
+            FiredActivity(activity.kind, str(self.state), activity.attributes)
+        )
         return True

@@ -7,8 +7,10 @@ entry has shown, as a sensor stays once it has appeared.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from .activity import ActivityKind, FiredActivity
 from .history import CURRENCY_CODE, BalanceHistory, UnreadableMemoryError
 
 
@@ -42,10 +44,11 @@ class ShownSensors:
 
 @dataclass
 class LastKnown:
-    """The last known state of what fires an event when it begins."""
+    """The last known state of what fires an event when it begins; the last event."""
 
     low_balance: bool | None = None
     available: bool | None = None
+    activity: FiredActivity | None = None
     revision: int = 0
 
     def remember(self, *, low_balance: bool | None, available: bool | None) -> None:
@@ -56,6 +59,12 @@ class LastKnown:
         )
         if known != (self.low_balance, self.available):
             self.low_balance, self.available = known
+            self.revision += 1
+
+    def remember_fired(self, activity: FiredActivity) -> None:
+        """Keep the event the activity entity fired last."""
+        if activity != self.activity:
+            self.activity = activity
             self.revision += 1
 
 
@@ -79,6 +88,7 @@ class EntryMemory:
             "last_known": {
                 "low_balance": self.last_known.low_balance,
                 "available": self.last_known.available,
+                "activity": _fired_as_dict(self.last_known.activity),
             },
             "sensors": {
                 "currencies": self.sensors.currencies,
@@ -91,7 +101,8 @@ class EntryMemory:
         """Inverse of ``as_dict``; raises ``UnreadableMemoryError`` for anything else.
 
         A store of minor version 1 has neither the last known state nor the
-        sensors shown, one of minor version 2 no last known state.
+        sensors shown, one of minor version 2 no last known state, one of minor
+        version 3 no last event.
         """
         if not isinstance(data, dict):
             raise UnreadableMemoryError("the stored memory is not an object")
@@ -103,6 +114,7 @@ class EntryMemory:
             LastKnown(
                 low_balance=_stored_flag(last_known, "low_balance"),
                 available=_stored_flag(last_known, "available"),
+                activity=_stored_fired(last_known.get("activity")),
             ),
             _stored_sensors(data["sensors"])
             if "sensors" in data
@@ -131,3 +143,42 @@ def _stored_sensors(data: Any) -> ShownSensors:
     return ShownSensors(
         currencies=list(dict.fromkeys(currencies)), rate_limits=rate_limits
     )
+
+
+def _fired_as_dict(activity: FiredActivity | None) -> dict[str, Any] | None:
+    if activity is None:
+        return None
+    return {
+        "event_type": activity.event_type,
+        "fired_at": activity.fired_at,
+        "attributes": dict(activity.attributes),
+    }
+
+
+def _stored_fired(data: Any) -> FiredActivity | None:
+    """The last event, as ``_fired_as_dict`` writes it."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise UnreadableMemoryError("last_known.activity is not an object")
+    event_type, fired_at, attributes = (
+        data.get(key) for key in ("event_type", "fired_at", "attributes")
+    )
+    if event_type not in set(ActivityKind):
+        raise UnreadableMemoryError("last_known.activity has no event type")
+    if not isinstance(fired_at, str) or not _is_aware_time(fired_at):
+        raise UnreadableMemoryError("last_known.activity has no time")
+    if not isinstance(attributes, dict) or not all(
+        isinstance(value, bool | int | float | str | None)
+        for value in attributes.values()
+    ):
+        raise UnreadableMemoryError("last_known.activity has no attributes")
+    return FiredActivity(ActivityKind(event_type), fired_at, attributes)
+
+
+def _is_aware_time(text: str) -> bool:
+    """Whether ``text`` is an ISO time with its offset, as event states are."""
+    try:
+        return datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False

@@ -40,6 +40,8 @@ class DeepSeekCurrencySensorDescription(SensorEntityDescription):
     )
     # Balances are unavailable when unreadable; a forecast is just not known yet.
     unavailable_without_value: bool = False
+    # The name while the account has one currency, when the unit does not say it.
+    translation_key_one_currency: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,17 +95,19 @@ CURRENCY_SENSORS: tuple[DeepSeekCurrencySensorDescription, ...] = (
         value_fn=_spend(lambda figures: figures.today),
         last_reset_fn=_spend(lambda figures: figures.day_start),
     ),
+    # Money, shown as every amount is; a monetary sensor cannot be a measurement,
+    # and its mean would say nothing the balance's statistics do not.
     DeepSeekCurrencySensorDescription(
         key="average_daily_spend",
         translation_key="average_daily_spend",
-        state_class=SensorStateClass.MEASUREMENT,
+        device_class=SensorDeviceClass.MONETARY,
         suggested_display_precision=2,
-        unit_fn=lambda currency: f"{currency}/d",
         value_fn=_spend(lambda figures: figures.daily_average),
     ),
     DeepSeekCurrencySensorDescription(
         key="days_remaining",
         translation_key="days_remaining",
+        translation_key_one_currency="days_remaining_one_currency",
         device_class=SensorDeviceClass.DURATION,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
@@ -203,7 +207,12 @@ async def async_setup_entry(
         ):
             coordinator.store.async_schedule_save(coordinator.memory, soon=True)
         entities: list[SensorEntity] = [
-            DeepSeekCurrencySensor(coordinator, description, currency)
+            DeepSeekCurrencySensor(
+                coordinator,
+                description,
+                currency,
+                one_currency=len(shown.currencies) == 1,
+            )
             for currency in shown.currencies
             if currency not in added_currencies
             for description in CURRENCY_SENSORS
@@ -278,13 +287,17 @@ class DeepSeekCurrencySensor(DeepSeekEntity, SensorEntity):
         coordinator: DeepSeekCoordinator,
         description: DeepSeekCurrencySensorDescription,
         currency: str,
+        *,
+        one_currency: bool,
     ) -> None:
-        """Bind the description to a currency."""
+        """Bind the description to a currency, named after it if there are more."""
         super().__init__(
             coordinator, description, f"{currency.lower()}_{description.key}"
         )
         self.currency = currency
         self._attr_native_unit_of_measurement = description.unit_fn(currency)
+        if one_currency and description.translation_key_one_currency:
+            self._attr_translation_key = description.translation_key_one_currency
         self._attr_translation_placeholders = {"currency": currency}
 
     @property

@@ -16,8 +16,9 @@ from .memory import EntryMemory
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
-# 2 adds the sensors shown, 3 the last known state; an older store lacks them.
-STORAGE_MINOR_VERSION: Final = 3
+# 2 adds the sensors shown, 3 the last known state, 4 the last event fired; an
+# older store lacks them.
+STORAGE_MINOR_VERSION: Final = 4
 SAVE_DELAY: Final = 300  # seconds
 
 

@@ -109,10 +109,10 @@ async def test_a_real_account_shows_its_entities_and_no_rate_limits(
     expected = {
         f"sensor.{P}_total_balance_cny": "110.00",
         f"sensor.{P}_granted_balance_cny": "10.00",
-        f"sensor.{P}_topped_up_balance_cny": "100.00",
+        f"sensor.{P}_top_up_balance_cny": "100.00",
         f"sensor.{P}_spend_today_cny": "0",
-        f"sensor.{P}_average_daily_spend_cny": "unknown",
-        f"sensor.{P}_days_remaining_cny": "unknown",
+        f"sensor.{P}_spend_per_day_cny": "unknown",
+        f"sensor.{P}_days_remaining": "unknown",
         f"sensor.{P}_api_status": "ok",
         f"binary_sensor.{P}_account_available": "on",
         f"binary_sensor.{P}_low_balance": "off",
