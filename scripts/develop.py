@@ -59,7 +59,8 @@ def dashboard_config(prefix: str, low_balance_threshold: float) -> dict[str, Any
         for view in config["views"]:
             for section in view.get("sections", []):
                 for card in section.get("cards", []):
-                    if card["type"] == "gauge":
+                    # The gauge of a healthy account; the other one is all red.
+                    if card["type"] == "gauge" and len(card["segments"]) > 1:
                         card["segments"] = gauge_segments(low_balance_threshold)
     return config
 

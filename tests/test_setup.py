@@ -105,7 +105,7 @@ esac""",
 
 @pytest.fixture
 def machine(tmp_path: Path) -> Machine:
-    """A fresh machine: shell tools and Chromium, nothing else on PATH."""
+    """A fresh machine: shell tools, Chromium and CJK fonts, nothing else on PATH."""
     project = tmp_path / "project"
     (project / "scripts").mkdir(parents=True)
     for script in SCRIPTS:
@@ -117,6 +117,7 @@ def machine(tmp_path: Path) -> Machine:
         assert real is not None
         (bin_ / tool).symlink_to(real)
     stand_in(bin_ / "chromium", "exit 0")
+    stand_in(bin_ / "fc-list", "echo 'NotoSansCJK-Regular.ttc: Noto Sans CJK JP'")
     home = tmp_path / "home"
     return Machine(
         project=project,
@@ -234,9 +235,9 @@ def test_an_unknown_option_is_refused(machine: Machine) -> None:
 @pytest.mark.parametrize(
     ("package_manager", "command"),
     [
-        ("apt-get", "sudo apt-get install -y chromium"),
-        ("dnf", "sudo dnf install -y chromium"),
-        ("pacman", "sudo pacman -S --needed --noconfirm chromium"),
+        ("apt-get", "sudo apt-get install -y chromium fonts-noto-cjk"),
+        ("dnf", "sudo dnf install -y chromium google-noto-sans-cjk-fonts"),
+        ("pacman", "sudo pacman -S --needed --noconfirm chromium noto-fonts-cjk"),
     ],
 )
 def test_without_chromium_the_command_for_this_distribution_is_named(
@@ -251,6 +252,27 @@ def test_without_chromium_the_command_for_this_distribution_is_named(
 
     assert result.returncode == 1
     assert result.stderr == (
-        "Chromium is not installed; the browser test needs it. "
-        f"Install it with: {command}\n"
+        "Chromium or its CJK fonts are not installed; the browser test needs them. "
+        f"Install them with: {command}\n"
     )
+
+
+def test_without_cjk_fonts_chromium_is_not_enough(machine: Machine) -> None:
+    """Chinese and Japanese screenshots would show empty boxes."""
+    (machine.bin / "fc-list").unlink()
+    stand_in(machine.bin / "fc-list", "exit 0")  # no font for Japanese
+    (machine.bin / "id").unlink()
+    stand_in(machine.bin / "id", "echo 1000")
+    stand_in(machine.bin / "apt-get", "exit 0")
+
+    result = machine.run("find-chromium")
+
+    assert result.returncode == 1
+    assert "sudo apt-get install -y chromium fonts-noto-cjk" in result.stderr
+
+
+def test_with_chromium_and_cjk_fonts_chromium_is_found(machine: Machine) -> None:
+    result = machine.run("find-chromium")
+
+    assert result.returncode == 0
+    assert result.stdout == f"{machine.bin / 'chromium'}\n"

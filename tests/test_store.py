@@ -60,6 +60,44 @@ DAMAGED = {
         envelope({**GOOD_MEMORY, "last_known": "yes"}),
         "last_known is not an object",
     ),
+    "an event that is a word": (
+        envelope({**GOOD_MEMORY, "last_known": {"activity": "top_up"}}),
+        "last_known.activity is not an object",
+    ),
+    "an event of no known type": (
+        envelope({**GOOD_MEMORY, "last_known": {"activity": {"event_type": "x"}}}),
+        "last_known.activity has no event type",
+    ),
+    "an event without an offset": (
+        envelope(
+            {
+                **GOOD_MEMORY,
+                "last_known": {
+                    "activity": {
+                        "event_type": "grant",
+                        "fired_at": "2026-12-01T10:00:00",
+                        "attributes": {},
+                    }
+                },
+            }
+        ),
+        "last_known.activity has no time",
+    ),
+    "an event with a list for an attribute": (
+        envelope(
+            {
+                **GOOD_MEMORY,
+                "last_known": {
+                    "activity": {
+                        "event_type": "grant",
+                        "fired_at": "2026-12-01T10:00:00+00:00",
+                        "attributes": {"amount": [1]},
+                    }
+                },
+            }
+        ),
+        "last_known.activity has no attributes",
+    ),
     "a foreign document": (
         envelope({"entries": [{"name": "lamp"}]}),
         "currencies is not an object",

@@ -7,13 +7,16 @@ from pathlib import Path
 import re
 from typing import Any
 
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import section
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 
 from custom_components.deepseek_balance import config_flow
 from custom_components.deepseek_balance.account import ApiStatus
 from custom_components.deepseek_balance.activity import Activity, ActivityKind
 from custom_components.deepseek_balance.binary_sensor import BINARY_SENSORS
+from custom_components.deepseek_balance.const import DOMAIN
 from custom_components.deepseek_balance.event import BALANCE_ACTIVITY
 from custom_components.deepseek_balance.sensor import (
     API_STATUS_SENSOR,
@@ -344,3 +347,16 @@ def test_every_text_reads_right_with_its_placeholders_filled(language: str) -> N
 
     assert doubled == []
     assert glued == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_reauth_and_reconfigure_end_with_the_integrations_own_words(
+    hass: HomeAssistant, language: str
+) -> None:
+    """The frontend shows ``component.<domain>.config.abort.<reason>``, if any."""
+    loaded = await async_get_translations(hass, language, "config", {DOMAIN})
+    own = translations(language)
+
+    for reason in ("reauth_successful", "reconfigure_successful"):
+        shown = loaded[f"component.{DOMAIN}.config.abort.{reason}"]
+        assert shown == own[("config", "abort", reason)]

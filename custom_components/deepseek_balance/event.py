@@ -84,7 +84,8 @@ class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
         for activity in data.activities:
             self._trigger_event(activity.kind.value, activity.attributes)
             self.async_write_ha_state()
+        last = data.activities[-1]
         self.coordinator.async_activities_fired(
-            FiredActivity(activity.kind, str(self.state), activity.attributes)
+            FiredActivity(last.kind, str(self.state), last.attributes)
         )
         return True

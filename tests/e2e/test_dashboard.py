@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import json
 import os
 from pathlib import Path
+import re
 import signal
 import subprocess
 import time
@@ -28,13 +29,16 @@ from scripts.harness import (
     CHROMIUM_ARGS,
     ROOT,
     HomeAssistantApi,
+    SimulatorControl,
     free_port,
     tracebacks,
+    wait_for,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 WALL_SIZES = [(1024, 600), (800, 1280), (1920, 1080)]
+POLL_WITHIN = 30  # a poll asked for inside the 10 s debounce runs when it ends
 DASHBOARD = "deepseek-wall/deepseek"  # its entity IDs are the demo key's: ••••1a2b
 # What the frontend writes where a value or an entity is missing.
 MISSING = (
@@ -97,13 +101,14 @@ class Demo:
     username: str
     password: str
     ready_after: float
+    simulator_url: str
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
     """``scripts/develop --demo`` until it prints the dashboard; Ctrl-C at the end."""
     config_dir = tmp_path_factory.mktemp("develop")
-    port = free_port()
+    port, simulator_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k != "DEEPSEEK_API_KEY"}
     started = time.monotonic()
     develop = await asyncio.create_subprocess_exec(
@@ -114,7 +119,7 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
         "--port",
         str(port),
         "--simulator-port",
-        str(free_port()),
+        str(simulator_port),
         stdout=asyncio.subprocess.PIPE,
         env=env,
     )
@@ -131,6 +136,7 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
             login["username"],
             login["password"],
             ready_after,
+            f"http://127.0.0.1:{simulator_port}",
         )
     finally:
         if develop.returncode is None:
@@ -138,6 +144,25 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
             async with asyncio.timeout(90):
                 await develop.communicate()
     assert develop.returncode == 0
+
+
+# The demo account, healthy: what the cards' visibility conditions read.
+HEALTHY = {
+    "binary_sensor.deepseek_1a2b_account_available": "on",
+    "sensor.deepseek_1a2b_api_status": "ok",
+    "binary_sensor.deepseek_1a2b_low_balance": "off",
+}
+
+
+def shown_when_healthy(card: dict[str, Any]) -> bool:
+    """Whether a card's ``visibility`` conditions hold for a healthy account."""
+    for condition in card.get("visibility", []):
+        state = HEALTHY[condition["entity"]]
+        if "state" in condition and state != condition["state"]:
+            return False
+        if "state_not" in condition and state in condition["state_not"]:
+            return False
+    return True
 
 
 def dashboard_cards() -> list[dict[str, Any]]:
@@ -241,7 +266,7 @@ async def test_dashboard_fits_a_wall_panel(
 
     with capsys.disabled():
         print(f"\n{width}x{height}: {screenshot}")  # noqa: T201
-    assert len(cards) == len(dashboard_cards())
+    assert len(cards) == len([c for c in dashboard_cards() if shown_when_healthy(c)])
     assert [
         card["text"]
         for card in cards
@@ -253,6 +278,138 @@ async def test_dashboard_fits_a_wall_panel(
     beside = [card["text"] for card in cards if card["right"] > width]
     assert below == []
     assert beside == []
+
+
+ENTRY_PREFIX = "deepseek_1a2b"
+ACTIVITY = f"event.{ENTRY_PREFIX}_balance_activity"
+# What the device page's rows may not cut, in each language the integration ships.
+LANGUAGES = {"zh-Hans": "zh-CN", "en": "en-US"}  # English again last
+
+
+def entity_names(language: str) -> list[str]:
+    """The names of the demo account's sensors, as the language file gives them."""
+    translations = json.loads(
+        (
+            ROOT / f"custom_components/deepseek_balance/translations/{language}.json"
+        ).read_text()
+    )
+    return [
+        entity["name"].replace("{currency}", "CNY")
+        for platform in translations["entity"].values()
+        for entity in platform.values()
+    ]
+
+
+async def logged_in_page(
+    browser: Any, demo: Demo, path: str, size: tuple[int, int], locale: str = "en-US"
+) -> Page:
+    page = await browser.new_page(
+        viewport={"width": size[0], "height": size[1]}, locale=locale
+    )
+    await page.goto(f"{demo.url}{path}")
+    await page.locator("input[name=username]").fill(demo.username)
+    await page.locator("input[type=password]").fill(demo.password)
+    await page.locator("input[type=password]").press("Enter")
+    await page.wait_for_timeout(5_000)
+    return page
+
+
+async def device_path(api: HomeAssistantApi) -> str:
+    devices = await api.ws({"type": "config/device_registry/list"})
+    (device,) = [d for d in devices if d["manufacturer"] == "DeepSeek"]
+    return f"/config/devices/device/{device['id']}"
+
+
+async def test_after_a_failure_a_reload_and_a_recovery_the_panel_tells_the_truth(
+    chromium: str,
+    demo: Demo,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The last activity keeps its type, time and amount; no name is cut."""
+    folder = Path(
+        os.environ.get("DASHBOARD_SCREENSHOTS", tmp_path_factory.getbasetemp())
+    )
+    async with aiohttp.ClientSession() as session:
+        api = HomeAssistantApi(session, demo.url)
+        login = json.loads((demo.config_dir / ".develop.json").read_text())
+        await api.refresh(login["refresh_token"])
+        simulator = SimulatorControl(session, demo.simulator_url)
+        (entry,) = await api.entries()
+        status = f"sensor.{ENTRY_PREFIX}_api_status"
+        event = await top_up_then_fail_reload_and_recover(
+            api, simulator, entry["entry_id"]
+        )
+        fired_at = datetime.fromisoformat(event["state"])
+        assert (await api.states())[ACTIVITY]["state"] == event["state"]
+        device = await device_path(api)
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=chromium, args=CHROMIUM_ARGS
+            )
+            # The event must be old enough that its time cannot be a reload's.
+            await asyncio.sleep(max(0.0, 75 - (datetime.now(UTC) - fired_at).seconds))
+            panel = await logged_in_page(browser, demo, f"/{DASHBOARD}", (1024, 600))
+            cards = await panel.evaluate(INSPECT_CARDS)
+            await panel.screenshot(path=str(folder / "panel-after-recovery.png"))
+            age = datetime.now(UTC) - fired_at
+            pages = {}
+            for language, locale in LANGUAGES.items():
+                # Entity names are Home Assistant's language, given at set-up.
+                await api.ws({"type": "config/core/update", "language": language})
+                await api.post(
+                    f"/api/config/config_entries/entry/{entry['entry_id']}/reload", {}
+                )
+                await wait_for(lambda: is_state(api, status, "ok"), within=60)
+                page = await logged_in_page(browser, demo, device, (1280, 900), locale)
+                pages[language] = await page.evaluate(INSPECT_CARDS)
+                shot = folder / f"device-page-{language}.png"
+                await page.screenshot(path=str(shot))
+            await browser.close()
+        await api.close()
+
+    (activity,) = [card["text"] for card in cards if "Last activity" in card["text"]]
+    assert "Top-up" in activity
+    assert "10 · CNY" in activity
+    shown = re.search(r"(\d+) minutes? ago", activity)  # not a reload's seconds
+    assert shown is not None, activity
+    assert abs(int(shown[1]) * 60 - age.total_seconds()) <= 60, (activity, age)
+    assert not [card["text"] for card in cards if "Unknown" in card["text"]]
+    for language, page_cards in pages.items():
+        names = entity_names(language)
+        texts = " ".join(card["text"] for card in page_cards)
+        assert sum(name in texts for name in names) >= 10, language  # translated
+        cut = [text for card in page_cards for text in card["cut"] if text in names]
+        assert cut == [], language
+    with capsys.disabled():
+        print(f"\nafter a failure, a reload and a recovery: {folder}")  # noqa: T201
+
+
+async def top_up_then_fail_reload_and_recover(
+    api: HomeAssistantApi, simulator: SimulatorControl, entry_id: str
+) -> dict[str, Any]:
+    """A top-up, then an outage with a reload in it, then DeepSeek back: the event."""
+    status = f"sensor.{ENTRY_PREFIX}_api_status"
+    await simulator.set(top_up={"CNY": "10"})
+    await api.update_entity(status)
+    event = await wait_for(lambda: activity_of(api, "top_up"), within=POLL_WITHIN)
+    await simulator.set(scenario="server_error")
+    await api.update_entity(status)
+    await wait_for(lambda: is_state(api, ACTIVITY, "unavailable"), within=60)
+    await api.post(f"/api/config/config_entries/entry/{entry_id}/reload", {})
+    await simulator.set(scenario="normal")
+    await wait_for(lambda: is_state(api, status, "ok"), within=90)
+    return event
+
+
+async def activity_of(api: HomeAssistantApi, event_type: str) -> dict[str, Any] | None:
+    state = (await api.states()).get(ACTIVITY, {})
+    attributes = state.get("attributes", {})
+    return state if attributes.get("event_type") == event_type else None
+
+
+async def is_state(api: HomeAssistantApi, entity_id: str, expected: str) -> bool:
+    return await api.state(entity_id) == expected
 
 
 async def test_demo_logs_no_traceback_from_the_integration(demo: Demo) -> None:
