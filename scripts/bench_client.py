@@ -10,6 +10,7 @@ request.
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 import statistics
 import sys
@@ -46,7 +47,12 @@ async def _measure(
 async def _run(latency: float, polls: int) -> None:
     state = SimulatorState(latency=latency)
     async with run_simulator(state) as simulator, aiohttp.ClientSession() as session:
-        client = DeepSeekClient(session, DEFAULT_API_KEY, base_url=simulator.url)
+        client = DeepSeekClient(
+            session,
+            DEFAULT_API_KEY,
+            clock=lambda: datetime.now(UTC),
+            base_url=simulator.url,
+        )
 
         async def usual() -> None:
             await client.snapshot(probe_rate_limits=False)

@@ -295,8 +295,32 @@ class HomeAssistantApi:
         return await self._request("DELETE", path)
 
     async def ws(self, command: dict[str, Any]) -> Any:
-        """Send one WebSocket command and return its result."""
-        if self._ws is None or self._ws.closed:
+        """Send one WebSocket command and return its result.
+
+        Home Assistant closes a connection that stayed silent past its heartbeat;
+        a command sent on it is sent again on a new one.
+        """
+        for fresh in (False, True):
+            websocket = await self._websocket(fresh=fresh)
+            message_id = next(self._ids)
+            try:
+                await websocket.send_json({**command, "id": message_id})
+                while (reply := await websocket.receive_json())["id"] != message_id:
+                    pass
+            except (aiohttp.ClientError, TypeError) as err:
+                if fresh:
+                    raise RuntimeError(f"{command['type']}: no answer") from err
+                continue
+            if not reply["success"]:
+                raise RuntimeError(f"{command['type']}: {reply['error']}")
+            return reply["result"]
+        raise AssertionError  # unreachable: the second attempt returns or raises
+
+    async def _websocket(self, *, fresh: bool) -> aiohttp.ClientWebSocketResponse:
+        """The open, authenticated connection; a new one if asked or closed."""
+        if fresh and self._ws is not None:
+            await self._ws.close()
+        if fresh or self._ws is None or self._ws.closed:
             self._ws = await self.session.ws_connect(f"{self.base_url}/api/websocket")
             await self._ws.receive_json()
             await self._ws.send_json(
@@ -304,13 +328,7 @@ class HomeAssistantApi:
             )
             if (await self._ws.receive_json())["type"] != "auth_ok":
                 raise RuntimeError("WebSocket authentication failed")
-        message_id = next(self._ids)
-        await self._ws.send_json({**command, "id": message_id})
-        while (reply := await self._ws.receive_json())["id"] != message_id:
-            pass
-        if not reply["success"]:
-            raise RuntimeError(f"{command['type']}: {reply['error']}")
-        return reply["result"]
+        return self._ws
 
     async def close(self) -> None:
         """Close the WebSocket, if one is open."""

@@ -10,10 +10,8 @@ from custom_components.deepseek_balance import config_flow
 COMPONENT = Path(config_flow.__file__).parent
 WITHOUT_HOME_ASSISTANT = [
     "api",
-    "probe",
     "activity",
     "history",
-    "memory",
     "account",
     "const",
 ]

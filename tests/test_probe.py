@@ -4,11 +4,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from custom_components.deepseek_balance.api import RateLimit, RateLimits
-from custom_components.deepseek_balance.probe import (
+from custom_components.deepseek_balance.api import (
     FAILURES_BEFORE_BACK_OFF,
     IDLE_PROBE_INTERVAL,
+    RateLimit,
     RateLimitProbe,
+    RateLimits,
 )
 
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -15,8 +15,17 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.deepseek_balance.const import DOMAIN
-from custom_components.deepseek_balance.sensor import CURRENCY_SENSORS
+from custom_components.deepseek_balance.const import (
+    API_STATUS_KEY,
+    CURRENCY_SENSOR_KEYS,
+    DOMAIN,
+    RATE_LIMIT_SENSOR_KEYS,
+)
+from custom_components.deepseek_balance.sensor import (
+    API_STATUS_SENSOR,
+    CURRENCY_SENSORS,
+    RATE_LIMIT_SENSORS,
+)
 from deepseek_simulator import CurrencyAccount, DeepSeekSimulator, Scenario
 
 from .conftest import ENTRY_ID, advance, setup_integration, state_of
@@ -191,3 +200,10 @@ async def test_a_duration_is_named_after_its_currency_only_beside_another(
     usd = hass.states.get("sensor.deepseek_0000_days_remaining_usd")
     assert usd is not None
     assert usd.name == "DeepSeek ••••0000 Days remaining (USD)"
+
+
+def test_the_unique_id_keys_the_coordinator_reads_are_the_sensors() -> None:
+    """The registry is read by these keys; a renamed key must rename them too."""
+    assert tuple(d.key for d in CURRENCY_SENSORS) == CURRENCY_SENSOR_KEYS
+    assert tuple(d.key for d in RATE_LIMIT_SENSORS) == RATE_LIMIT_SENSOR_KEYS
+    assert API_STATUS_SENSOR.key == API_STATUS_KEY

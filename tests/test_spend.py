@@ -12,19 +12,19 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.deepseek_balance.account import (
+    DeepSeekData,
+    EntryMemory,
     LowBalanceLimits,
-    Poll,
     funded_currency,
     is_low,
-    observe,
+    remember_poll,
 )
-from custom_components.deepseek_balance.api import Balance, CurrencyBalance
+from custom_components.deepseek_balance.api import Balance, CurrencyBalance, Snapshot
 from custom_components.deepseek_balance.const import (
     CONF_LOW_BALANCE_DAYS,
     CONF_LOW_BALANCE_THRESHOLD,
 )
 from custom_components.deepseek_balance.history import SpendFigures
-from custom_components.deepseek_balance.memory import EntryMemory
 from deepseek_simulator import DeepSeekSimulator
 
 from .conftest import ENTRY_ID, ENTRY_TITLE, advance, setup_integration
@@ -344,18 +344,26 @@ def test_the_funded_currency_has_the_largest_known_total(
     assert funded_currency(known) == funded
 
 
-def poll(at: datetime, *rows: tuple[str, str, str, str]) -> Poll:
-    return Poll(
-        balance=Balance(
-            is_available=True,
-            balances=tuple(
-                CurrencyBalance(c, Decimal(t), Decimal(g), Decimal(u))
-                for c, t, g, u in rows
-            ),
+def poll(
+    memory: EntryMemory,
+    at: datetime,
+    *rows: tuple[str, str, str, str],
+    limits: LowBalanceLimits,
+) -> DeepSeekData:
+    """One poll of these rows at ``at``, remembered."""
+    balance = Balance(
+        is_available=True,
+        balances=tuple(
+            CurrencyBalance(c, Decimal(t), Decimal(g), Decimal(u))
+            for c, t, g, u in rows
         ),
-        rate_limits=None,
+    )
+    return remember_poll(
+        memory,
+        Snapshot(balance=balance, rate_limits=None),
         at=at,
         day_start=at.replace(hour=0),
+        limits=limits,
     )
 
 
@@ -365,10 +373,10 @@ def test_a_contradictory_row_neither_alerts_nor_takes_over() -> None:
     limits = LowBalanceLimits(Decimal(20), Decimal(0))
     start = datetime(2026, 11, 20, 1, tzinfo=UTC)
     cny = ("CNY", "100", "0", "100")
-    observe(memory, poll(start, ("USD", "0", "0", "0"), cny), limits)
+    poll(memory, start, ("USD", "0", "0", "0"), cny, limits=limits)
 
-    data = observe(
-        memory, poll(start.replace(hour=2), ("USD", "500", "0", "0"), cny), limits
+    data = poll(
+        memory, start.replace(hour=2), ("USD", "500", "0", "0"), cny, limits=limits
     )
 
     assert data.funded_currency == "CNY"
@@ -380,15 +388,13 @@ def test_an_entry_follows_the_first_four_currencies_it_sees() -> None:
     memory = EntryMemory()
     limits = LowBalanceLimits(Decimal(0), Decimal(0))
     start = datetime(2026, 11, 20, 1, tzinfo=UTC)
-    observe(memory, poll(start, ("CNY", "1", "0", "1")), limits)
+    poll(memory, start, ("CNY", "1", "0", "1"), limits=limits)
 
-    data = observe(
+    data = poll(
         memory,
-        poll(
-            start.replace(hour=2),
-            *((code, "1", "0", "1") for code in ("AAA", "AAB", "AAC", "AAD", "CNY")),
-        ),
-        limits,
+        start.replace(hour=2),
+        *((code, "1", "0", "1") for code in ("AAA", "AAB", "AAC", "AAD", "CNY")),
+        limits=limits,
     )
 
     assert [row.currency for row in data.balance.balances] == [

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.deepseek_balance.const import CONF_LOW_BALANCE_THRESHOLD, DOMAIN
 from custom_components.deepseek_balance.history import UnreadableMemoryError
-from custom_components.deepseek_balance.memory import EntryMemory
+from custom_components.deepseek_balance.storage import memory_as_dict, memory_from_dict
 from deepseek_simulator import DeepSeekSimulator, Scenario
 
 from .conftest import ENTRY_ID, Fired, setup_integration, state_of
@@ -329,10 +329,12 @@ json_values = st.recursive(
 @given(json_values)
 def test_reading_any_json_value_returns_a_memory_or_says_why(value: Any) -> None:
     try:
-        memory = EntryMemory.from_dict(value)
+        memory = memory_from_dict(value)
     except UnreadableMemoryError:
         return
-    assert EntryMemory.from_dict(memory.as_dict()).as_dict() == memory.as_dict()
+    assert memory_as_dict(memory_from_dict(memory_as_dict(memory))) == memory_as_dict(
+        memory
+    )
 
 
 @given(
@@ -370,4 +372,4 @@ def test_a_store_as_written_reads_back(samples: list[tuple[int, Any, Any]]) -> N
         "sensors": {"currencies": ["CNY"], "rate_limits": True},
     }
 
-    assert EntryMemory.from_dict(document).as_dict() == document
+    assert memory_as_dict(memory_from_dict(document)) == document

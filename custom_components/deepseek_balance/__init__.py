@@ -5,6 +5,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util import dt as dt_util
 
 from .api import DeepSeekClient
 from .const import CONF_BASE_URL, DOMAIN
@@ -34,6 +35,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> 
         client = DeepSeekClient(
             async_get_clientsession(hass),
             entry.data[CONF_API_KEY],
+            clock=dt_util.utcnow,
             base_url=entry.data[CONF_BASE_URL],
         )
     except ValueError as err:
@@ -44,6 +46,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> 
         ) from err
     coordinator = DeepSeekCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
+    coordinator.async_remove_sensors_made_up_front()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_track_availability(hass, entry)

@@ -1,32 +1,109 @@
 """One poll's view of the account, from the answer and the entry's memory.
 
-No Home Assistant here: ``observe`` takes the answer and the memory, updates the
-memory and returns an immutable view. Every activity is found by comparing the
+No Home Assistant here: ``remember_poll`` takes the answer and the memory, updates
+the memory and returns an immutable view, which says everything the entities show,
+which of them exist included. Every activity is found by comparing the
 answer with the memory, which survives restarts and reloads, so money that arrived
 while Home Assistant was off, or a limit crossed by an options change, is reported
 once, at the first poll that sees it, and an unchanged account reports nothing.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
 from .activity import Activity, ActivityKind, FiredActivity
-from .api import Balance, CurrencyBalance, Notice, RateLimits
+from .api import (
+    Balance,
+    CurrencyBalance,
+    DeepSeekAuthError,
+    DeepSeekConnectionError,
+    DeepSeekRateLimitError,
+    Notice,
+    RateLimits,
+    Snapshot,
+)
 from .const import CONF_LOW_BALANCE_DAYS, CONF_LOW_BALANCE_THRESHOLD
-from .history import SpendFigures
-from .memory import EntryMemory
+from .history import BalanceHistory, SpendFigures
 
 MAX_CURRENCIES: Final = 4  # an entry follows at most these; DeepSeek uses CNY and USD
+
+
+@dataclass
+class ShownSensors:
+    """The currencies whose sensors exist, and whether the rate-limit ones do."""
+
+    currencies: list[str] = field(default_factory=list)  # in order of appearance
+    rate_limits: bool = False
+    # False only from a store of 0.1.0: it kept no such list, and made the
+    # sensors of every currency and the rate limits up front, shown or not.
+    listed: bool = True
+    revision: int = 0  # counts changes, so the store writes only news
+
+    def show(self, currencies: Iterable[str], *, rate_limits: bool) -> bool:
+        """Add what there is to show now; return whether anything is new."""
+        new = [c for c in dict.fromkeys(currencies) if c not in self.currencies]
+        newly_rate_limits = rate_limits and not self.rate_limits
+        if not new and not newly_rate_limits:
+            return False
+        self.currencies += new
+        self.rate_limits |= rate_limits
+        self.revision += 1
+        return True
+
+    def mark_listed(self) -> None:
+        """The list is complete from now on: the sensors beyond it were removed."""
+        self.listed = True
+        self.revision += 1
+
+
+@dataclass
+class LastKnown:
+    """The last known state of what fires an event when it begins; the last event."""
+
+    low_balance: bool | None = None
+    available: bool | None = None
+    activity: FiredActivity | None = None
+    revision: int = 0
+
+    def remember(self, *, low_balance: bool | None, available: bool | None) -> None:
+        """Keep what a poll found; ``None`` (unknown) keeps what was known."""
+        known = (
+            self.low_balance if low_balance is None else low_balance,
+            self.available if available is None else available,
+        )
+        if known != (self.low_balance, self.available):
+            self.low_balance, self.available = known
+            self.revision += 1
+
+    def remember_fired(self, activity: FiredActivity) -> None:
+        """Keep the event the activity entity fired last."""
+        if activity != self.activity:
+            self.activity = activity
+            self.revision += 1
+
+
+@dataclass
+class EntryMemory:
+    """Everything an entry keeps in its store."""
+
+    history: BalanceHistory = field(default_factory=BalanceHistory)
+    last_known: LastKnown = field(default_factory=LastKnown)
+    sensors: ShownSensors = field(default_factory=ShownSensors)
+
+    @property
+    def revision(self) -> int:
+        """Grows whenever something worth writing changed."""
+        return self.history.revision + self.last_known.revision + self.sensors.revision
 
 
 class ApiStatus(StrEnum):
     """Why the account looks the way it does: the state of the API status sensor.
 
-    A failed poll's status is the translation key of its error.
+    A failed poll's status is also the translation key of its error's message.
     """
 
     OK = "ok"
@@ -68,20 +145,10 @@ class DeepSeekData:
     low_balance: bool | None
     activities: tuple[Activity, ...] = ()
     funded_currency: str | None = None  # judged by trusted totals
-    last_fired: FiredActivity | None = None  # before this poll's activities
-
-    @property
-    def api_status(self) -> ApiStatus:
-        """A successful poll's status: can the balance pay, could it be read.
-
-        A currency DeepSeek no longer lists only makes its own sensors unavailable.
-        """
-        if self.balance.is_available is False:
-            return ApiStatus.ACCOUNT_UNAVAILABLE
-        rows = self.balance.balances
-        if not rows or not all(row.is_readable for row in rows):
-            return ApiStatus.UNREADABLE_BALANCE
-        return ApiStatus.OK
+    last_fired: FiredActivity | None = None  # the newest activity, this poll's too
+    # The sensors that exist: once shown, a currency's stay.
+    currencies_shown: tuple[str, ...] = ()
+    rate_limits_shown: bool = False
 
     def balance_of(self, currency: str) -> CurrencyBalance | None:
         """The row of a currency, if this answer lists it."""
@@ -90,29 +157,28 @@ class DeepSeekData:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Poll:
-    """What one poll brought: the balance, the rate limits known, and when."""
+def remember_poll(
+    memory: EntryMemory,
+    snapshot: Snapshot,
+    *,
+    at: datetime,
+    day_start: datetime,
+    limits: LowBalanceLimits,
+) -> DeepSeekData:
+    """Record what a poll brought in the memory; return the view of it.
 
-    balance: Balance
-    rate_limits: RateLimits | None
-    at: datetime
-    day_start: datetime  # local midnight, when "Spend today" began
-
-
-def observe(memory: EntryMemory, poll: Poll, limits: LowBalanceLimits) -> DeepSeekData:
-    """The view of one poll; the memory learns what the poll found.
-
-    Spend figures exist only for currencies whose total was read. A row whose
-    parts contradict its total is shown as sent, but judged by its last trusted
-    total, so it can neither raise an alert nor pick another funded currency.
+    ``snapshot.rate_limits`` are the ones known, kept between probes;
+    ``day_start`` is the local midnight "Spend today" began at. Spend figures
+    exist only for currencies whose total was read. A row whose parts contradict
+    its total is shown as sent, but judged by its last trusted total, so it can
+    neither raise an alert nor pick another funded currency.
     """
-    balance = _followed(memory, poll.balance)
-    activities = memory.history.record(poll.at, balance)
+    balance = _keep_followed_currencies(memory, snapshot.balance)
+    activities = memory.history.record(at, balance)
     read = {row.currency for row in balance.balances if row.total is not None}
     spend = {
         currency: figures
-        for currency, figures in memory.history.figures(poll.at, poll.day_start).items()
+        for currency, figures in memory.history.figures(at, day_start).items()
         if currency in read
     }
     totals = {row.currency: _trusted_total(memory, row) for row in balance.balances}
@@ -133,18 +199,50 @@ def observe(memory: EntryMemory, poll: Poll, limits: LowBalanceLimits) -> DeepSe
     if balance.is_available is False and last_known.available is True:
         activities.append(Activity(ActivityKind.ACCOUNT_UNAVAILABLE))
     last_known.remember(low_balance=low_balance, available=balance.is_available)
+    if activities:
+        last = activities[-1]
+        last_known.remember_fired(
+            FiredActivity(last.kind, _event_time(at), last.attributes)
+        )
+    rate_limits = snapshot.rate_limits
+    shown = memory.sensors
+    shown.show(
+        currencies_to_show(balance, funded),
+        rate_limits=rate_limits is not None and rate_limits.present,
+    )
     return DeepSeekData(
         balance=balance,
-        rate_limits=poll.rate_limits,
+        rate_limits=rate_limits,
         spend=spend,
         low_balance=low_balance,
         activities=tuple(activities),
         funded_currency=funded,
         last_fired=last_known.activity,
+        currencies_shown=tuple(shown.currencies),
+        rate_limits_shown=shown.rate_limits,
     )
 
 
-def _followed(memory: EntryMemory, balance: Balance) -> Balance:
+def _event_time(at: datetime) -> str:
+    """A moment as an event entity's state writes it."""
+    return at.isoformat(timespec="milliseconds")
+
+
+def currencies_to_show(balance: Balance, funded: str | None) -> list[str]:
+    """The currencies that hold money; while none does, the funded one.
+
+    A zero row beside the funded one (USD beside CNY, often) adds nothing; the only
+    row of a new, empty account still shows, even with its amounts unreadable.
+    """
+    rows = balance.balances
+    if holding := [row.currency for row in rows if row.holds_money]:
+        return holding
+    if funded is not None:
+        return [funded]
+    return [rows[0].currency] if rows else []
+
+
+def _keep_followed_currencies(memory: EntryMemory, balance: Balance) -> Balance:
     """The answer without the currencies beyond the ones the entry follows.
 
     The entry follows the first ``MAX_CURRENCIES`` currencies it sees, for good:
@@ -195,12 +293,33 @@ def funded_currency(totals: Mapping[str, Decimal | None]) -> str | None:
     return max(known, key=lambda item: item[:2])[2]
 
 
-def api_status(data: DeepSeekData | None, error: BaseException | None) -> ApiStatus:
-    """The status after a poll: its error's, or what its answer says."""
+# Each kind of client error, first match wins; any other is the API's.
+_ERROR_STATUS: Final = (
+    (DeepSeekAuthError, ApiStatus.AUTH_FAILED),
+    (DeepSeekRateLimitError, ApiStatus.RATE_LIMITED),
+    (DeepSeekConnectionError, ApiStatus.CONNECTION_ERROR),
+)
+
+
+def api_status(balance: Balance | None, error: BaseException | None) -> ApiStatus:
+    """The status after a poll: its client error's, or what its answer says.
+
+    ``balance`` is ``None`` before the first poll; an error that is not the
+    client's is the API's too. A currency DeepSeek no longer
+    lists only makes its own sensors unavailable.
+    """
     if error is not None:
-        key = getattr(error, "translation_key", None)
-        return ApiStatus(key) if key in set(ApiStatus) else ApiStatus.API_ERROR
-    return ApiStatus.OK if data is None else data.api_status
+        return next(
+            (status for kind, status in _ERROR_STATUS if isinstance(error, kind)),
+            ApiStatus.API_ERROR,
+        )
+    if balance is not None and balance.is_available is False:
+        return ApiStatus.ACCOUNT_UNAVAILABLE
+    if balance is not None and not (
+        balance.balances and all(row.is_readable for row in balance.balances)
+    ):
+        return ApiStatus.UNREADABLE_BALANCE
+    return ApiStatus.OK
 
 
 def is_low(

@@ -5,13 +5,15 @@ can be published as a library as it is.
 """
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 import json
 import logging
+import math
 import re
 from typing import Any, Final, override
 
@@ -172,7 +174,6 @@ class RateLimits:
 
     requests: RateLimit = field(default_factory=RateLimit)
     tokens: RateLimit = field(default_factory=RateLimit)
-    header_names: tuple[str, ...] = ()
 
     @property
     def present(self) -> bool:
@@ -215,10 +216,15 @@ class DeepSeekClient:
         session: aiohttp.ClientSession,
         api_key: str,
         *,
+        clock: Callable[[], datetime],
         base_url: str = DEFAULT_BASE_URL,
         timing: Timing = Timing(),
     ) -> None:
-        """Bind the key to one base URL; raises ``ValueError`` for a bad URL."""
+        """Bind the key to one base URL; raises ``ValueError`` for a bad URL.
+
+        ``clock`` gives the current time, aware, for the headers that name a moment
+        (``Retry-After``, rate-limit resets): the caller's, as Home Assistant's.
+        """
         self._session = session
         self._base_url = validate_base_url(base_url)
         self._urls: Final = {
@@ -226,6 +232,7 @@ class DeepSeekClient:
             for path in (BALANCE_PATH, MODELS_PATH)
         }
         self._timing = timing
+        self._clock = clock
         self._headers: Final = {
             "Authorization": f"Bearer {api_key}",
             "Accept": "application/json",
@@ -254,7 +261,7 @@ class DeepSeekClient:
     async def rate_limits(self) -> RateLimits:
         """Probe ``/v1/models``, whose answer carries the rate-limit headers."""
         _, headers, _ = await self._get(MODELS_PATH)
-        return parse_rate_limits(headers, now=datetime.now(UTC))
+        return parse_rate_limits(headers, now=self._clock())
 
     async def snapshot(self, *, probe_rate_limits: bool = True) -> Snapshot:
         """Fetch the balance and, if asked, the rate limits: one round trip.
@@ -317,7 +324,7 @@ class DeepSeekClient:
             raise DeepSeekConnectionError(
                 f"Connection to {url.host} failed: {type(err).__name__}"
             ) from err
-        raise_for_status(response.status, response.headers, now=datetime.now(UTC))
+        raise_for_status(response.status, response.headers, now=self._clock())
         if len(body) > MAX_BODY_BYTES:
             raise DeepSeekResponseError(
                 f"Answer larger than {MAX_BODY_BYTES} bytes", response.status
@@ -332,7 +339,10 @@ def is_worth_asking_again(error: DeepSeekError) -> bool:
     """
     if isinstance(error, DeepSeekConnectionError):
         return True
-    return isinstance(error, DeepSeekResponseError) and error.status >= 500  # noqa: PLR2004
+    return (
+        isinstance(error, DeepSeekResponseError)
+        and error.status >= HTTPStatus.INTERNAL_SERVER_ERROR
+    )
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
@@ -358,16 +368,18 @@ async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
 
 def raise_for_status(status: int, headers: Mapping[str, str], *, now: datetime) -> None:
     """Turn an HTTP status into the matching typed error; 2xx passes."""
-    if 200 <= status < 300:  # noqa: PLR2004
+    if HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
         return
-    if status in (401, 403):
+    if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
         raise DeepSeekAuthError(f"The API key was refused (HTTP {status})")
     retry_after = parse_retry_after(headers.get("Retry-After"), now=now)
-    if status == 429 or (status == 503 and retry_after is not None):  # noqa: PLR2004
+    if status == HTTPStatus.TOO_MANY_REQUESTS or (
+        status == HTTPStatus.SERVICE_UNAVAILABLE and retry_after is not None
+    ):
         raise DeepSeekRateLimitError(
             f"Rate limited by DeepSeek (HTTP {status})", retry_after
         )
-    if 300 <= status < 400:  # noqa: PLR2004
+    if HTTPStatus.MULTIPLE_CHOICES <= status < HTTPStatus.BAD_REQUEST:
         raise DeepSeekResponseError(
             f"Redirect (HTTP {status}) not followed: the key stays with the API host",
             status,
@@ -539,13 +551,7 @@ def parse_rate_limits(headers: Mapping[str, str], *, now: datetime) -> RateLimit
             reset_after=parse_reset(lowered.get(f"{prefix}reset-{kind}"), now=now),
         )
 
-    return RateLimits(
-        requests=dimension("requests"),
-        tokens=dimension("tokens"),
-        header_names=tuple(
-            sorted(n for n in lowered if n.startswith(RATE_LIMIT_HEADER_PREFIX))
-        ),
-    )
+    return RateLimits(requests=dimension("requests"), tokens=dimension("tokens"))
 
 
 def parse_count(value: str | None) -> int | None:
@@ -600,7 +606,7 @@ def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
         return None
     if _UNSIGNED_NUMBER.fullmatch(text):
         seconds = float(text)
-        return seconds if seconds != float("inf") else None
+        return seconds if seconds != math.inf else None
     try:
         return _until(parsedate_to_datetime(text), now).total_seconds()
     except ValueError, TypeError, OverflowError:
@@ -612,3 +618,54 @@ def _until(moment: datetime, now: datetime) -> timedelta:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return max(moment - now, timedelta(0))
+
+
+# When to ask /v1/models for the rate-limit headers that ride on its answer.
+# DeepSeek itself sends none; a gateway in front of it may. Asking on every poll
+# would double the requests of an account that never gets any, so the probe backs
+# off while the answers carry none.
+IDLE_PROBE_INTERVAL: Final = timedelta(minutes=10)
+# Home Assistant starts a poll up to a second early; 20 polls of 30 s are 10 minutes.
+IDLE_PROBE_SLACK: Final = timedelta(seconds=5)
+# A failed probe keeps the last figures; this many in a row make them unknown.
+FAILURES_BEFORE_BACK_OFF: Final = 3
+
+
+class RateLimitProbe:
+    """Probe on every poll while the answers carry rate limits, else every 10 min.
+
+    A probe that fails (no answer, or an error status) is not an answer without
+    headers: the last figures stay and the probe is asked again at the next poll,
+    until ``FAILURES_BEFORE_BACK_OFF`` failures in a row make the figures unknown
+    and the probe back off.
+    """
+
+    def __init__(self) -> None:
+        """Due at once: the first poll finds out what this account sends."""
+        self.last_run: datetime | None = None
+        self.rate_limits: RateLimits | None = None
+        self.failures = 0
+
+    @property
+    def headers_seen(self) -> bool:
+        """Whether the figures come from an answer that carried rate limits."""
+        return self.rate_limits is not None and self.rate_limits.present
+
+    def is_due(self, now: datetime) -> bool:
+        """Whether this poll should ask ``/v1/models`` beside the balance."""
+        return (
+            self.last_run is None
+            or self.headers_seen
+            or now - self.last_run >= IDLE_PROBE_INTERVAL - IDLE_PROBE_SLACK
+        )
+
+    def record(self, now: datetime, rate_limits: RateLimits | None) -> None:
+        """Keep what a probe read; ``None`` means it failed."""
+        self.last_run = now
+        if rate_limits is not None:
+            self.rate_limits = rate_limits
+            self.failures = 0
+            return
+        self.failures += 1
+        if self.failures >= FAILURES_BEFORE_BACK_OFF:
+            self.rate_limits = None

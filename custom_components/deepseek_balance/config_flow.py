@@ -3,14 +3,15 @@
 from collections.abc import Mapping
 import logging
 import os
-from typing import TYPE_CHECKING, Any, override
+from typing import Any, override
 
-if TYPE_CHECKING:
-    import probatio as vol
-else:
-    # Newer Home Assistant installs probatio under this name, older releases ship
-    # voluptuous itself: importing the name gives whichever it validates with.
-    import voluptuous as vol
+try:
+    import probatio
+except ImportError:  # pragma: no cover - the floor suite, on 2026.3.1, runs it
+    # Home Assistant validates with probatio from 2026.10 on, with voluptuous
+    # before; probatio keeps voluptuous's API, so the schemas below are typed
+    # with it and run on either.
+    import voluptuous as probatio  # type: ignore[no-redef]  # noqa: TID251
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -32,6 +33,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from homeassistant.helpers.typing import UNDEFINED, UndefinedType
+from homeassistant.util import dt as dt_util
 
 from .api import DEFAULT_BASE_URL, DeepSeekAuthError, DeepSeekClient, DeepSeekError
 from .const import (
@@ -55,22 +57,26 @@ API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWOR
 
 def credentials_schema(
     *, key_required: bool, base_url: str, show_base_url: bool
-) -> vol.Schema:
+) -> probatio.Schema:
     """The key, and the base URL in a section, open when it needs to be seen.
 
     Left out, the base URL is ``base_url``: the entry's own in reauth and
     reconfigure, so a key alone never moves an entry elsewhere.
     """
-    key = vol.Required(CONF_API_KEY) if key_required else vol.Optional(CONF_API_KEY)
-    return vol.Schema(
+    key = (
+        probatio.Required(CONF_API_KEY)
+        if key_required
+        else probatio.Optional(CONF_API_KEY)
+    )
+    return probatio.Schema(
         {
             key: API_KEY_SELECTOR,
-            vol.Required(SECTION_ADVANCED, default={}): section(
-                vol.Schema(
+            probatio.Required(SECTION_ADVANCED, default={}): section(
+                probatio.Schema(
                     {
-                        vol.Required(CONF_BASE_URL, default=base_url): TextSelector(
-                            TextSelectorConfig(type=TextSelectorType.URL)
-                        )
+                        probatio.Required(
+                            CONF_BASE_URL, default=base_url
+                        ): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
                     }
                 ),
                 {"collapsed": not show_base_url},
@@ -79,11 +85,13 @@ def credentials_schema(
     )
 
 
-def options_schema(currency: str) -> vol.Schema:
+def options_schema(currency: str) -> probatio.Schema:
     """The options; the low-balance amount is in the funded ``currency``."""
-    return vol.Schema(
+    return probatio.Schema(
         {
-            vol.Required(
+            # A custom integration may let users choose: the other deepseek_balance
+            # integration did, and its entries keep their interval when adopted.
+            probatio.Required(  # pylint: disable=home-assistant-config-flow-polling-field
                 CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL.total_seconds()
             ): NumberSelector(
                 NumberSelectorConfig(
@@ -94,7 +102,7 @@ def options_schema(currency: str) -> vol.Schema:
                     mode=NumberSelectorMode.BOX,
                 )
             ),
-            vol.Required(CONF_LOW_BALANCE_THRESHOLD, default=0): NumberSelector(
+            probatio.Required(CONF_LOW_BALANCE_THRESHOLD, default=0): NumberSelector(
                 NumberSelectorConfig(
                     min=0,
                     step=0.01,
@@ -102,7 +110,7 @@ def options_schema(currency: str) -> vol.Schema:
                     mode=NumberSelectorMode.BOX,
                 )
             ),
-            vol.Required(CONF_LOW_BALANCE_DAYS, default=0): NumberSelector(
+            probatio.Required(CONF_LOW_BALANCE_DAYS, default=0): NumberSelector(
                 NumberSelectorConfig(
                     min=0,
                     max=365,
@@ -298,7 +306,7 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str],
         *,
         key_required: bool,
-    ) -> vol.Schema:
+    ) -> probatio.Schema:
         """The form of an existing entry, with the base URL last tried in it.
 
         The key is never sent back to the browser; only the base URL is.
@@ -321,7 +329,10 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
             return {}, "invalid_auth"  # no request goes out without a key
         try:
             client = DeepSeekClient(
-                async_get_clientsession(self.hass), api_key, base_url=base_url
+                async_get_clientsession(self.hass),
+                api_key,
+                clock=dt_util.utcnow,
+                base_url=base_url,
             )
         except ValueError:
             return {}, "invalid_url"

@@ -19,3 +19,23 @@ BASE_URL_ENV_VAR: Final = "DEEPSEEK_BASE_URL"
 API_KEYS_URL: Final = "https://platform.deepseek.com/api_keys"
 USAGE_URL: Final = "https://platform.deepseek.com/usage"
 TOP_UP_URL: Final = "https://platform.deepseek.com/top_up"
+
+# The keys of the sensors each currency has, and of the rate-limit sensors: the
+# unique IDs' ends, "<entry_id>_<currency>_<key>" and "<entry_id>_<key>".
+CURRENCY_SENSOR_KEYS: Final = (
+    "total_balance",
+    "granted_balance",
+    "topped_up_balance",
+    "spend_today",
+    "average_daily_spend",
+    "days_remaining",
+)
+RATE_LIMIT_SENSOR_KEYS: Final = (
+    "requests_limit",
+    "requests_remaining",
+    "requests_reset",
+    "tokens_limit",
+    "tokens_remaining",
+    "tokens_reset",
+)
+API_STATUS_KEY: Final = "api_status"

@@ -1,14 +1,18 @@
 """Polls DeepSeek: fetches, turns the client's errors into HA's, hands over."""
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 import logging
+import re
 from typing import Any, cast, override
 
+from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.update_coordinator import (
     TimestampDataUpdateCoordinator,
     UpdateFailed,
@@ -18,12 +22,11 @@ from homeassistant.util import dt as dt_util
 from .account import (
     ApiStatus,
     DeepSeekData,
+    EntryMemory,
     LowBalanceLimits,
-    Poll,
     api_status,
-    observe,
+    remember_poll,
 )
-from .activity import FiredActivity
 from .api import (
     DeepSeekAuthError,
     DeepSeekClient,
@@ -31,11 +34,17 @@ from .api import (
     DeepSeekRateLimitError,
     DeepSeekResponseError,
     Notice,
+    RateLimitProbe,
     Snapshot,
 )
-from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, MAX_SCAN_INTERVAL
-from .memory import EntryMemory
-from .probe import RateLimitProbe
+from .const import (
+    API_STATUS_KEY,
+    CURRENCY_SENSOR_KEYS,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    MAX_SCAN_INTERVAL,
+    RATE_LIMIT_SENSOR_KEYS,
+)
 from .storage import EntryStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,7 +53,7 @@ type DeepSeekConfigEntry = ConfigEntry[DeepSeekCoordinator]
 
 
 class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
-    """One poll per interval; ``account.observe`` makes sense of each answer."""
+    """One poll per interval; ``account.remember_poll`` makes sense of each answer."""
 
     config_entry: DeepSeekConfigEntry
 
@@ -83,16 +92,78 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
 
     @property
     def api_status(self) -> ApiStatus:
-        """Why the entities look as they do: the last poll's result or error."""
+        """Why the entities look as they do: the last poll's answer or error."""
+        data = cast("DeepSeekData | None", self.data)  # None before the first poll
+        error = None if self.last_update_success else self.last_exception
         return api_status(
-            cast("DeepSeekData | None", self.data),  # None before the first success
-            None if self.last_update_success else self.last_exception,
+            None if data is None else data.balance,
+            # UpdateFailed or ConfigEntryAuthFailed, raised from the client's error
+            error.__cause__ or error if error is not None else None,
         )
 
     @override
     async def _async_setup(self) -> None:
         self.memory = await self.store.async_load()
         self._memory_loaded = True
+        if self.memory.sensors.listed:
+            self._show_registered_sensors()
+
+    # The entity registry is read here only, for what older installations left.
+    def _show_registered_sensors(self) -> None:
+        """Keep showing the sensors the registry holds for the entry.
+
+        They are ones the user has: for an entry adopted from the other
+        deepseek_balance integration, or whose memory started afresh, the store
+        cannot say so itself.
+        """
+        entry_id = self.config_entry.entry_id
+        currency_sensor = re.compile(
+            rf"{re.escape(entry_id)}_([a-z]{{3}})_({'|'.join(CURRENCY_SENSOR_KEYS)})"
+        )
+        rate_limit_sensors = {f"{entry_id}_{key}" for key in RATE_LIMIT_SENSOR_KEYS}
+        currencies: list[str] = []
+        rate_limits = False
+        for registry_entry in self._registered_sensors():
+            if match := currency_sensor.fullmatch(registry_entry.unique_id):
+                currencies.append(match[1].upper())
+            rate_limits |= registry_entry.unique_id in rate_limit_sensors
+        self.memory.sensors.show(currencies, rate_limits=rate_limits)
+
+    @callback
+    def async_remove_sensors_made_up_front(self) -> None:
+        """Remove the sensors 0.1.0 made for nothing, once, after the first poll.
+
+        That release made the sensors of every currency and the rate-limit ones up
+        front and listed none in its store; those the first poll does not show
+        were never shown. From then on the store lists what is shown.
+        """
+        if self.memory.sensors.listed:
+            return
+        entry_id = self.config_entry.entry_id
+        data = self.data
+        shown = {f"{entry_id}_{API_STATUS_KEY}"}
+        shown |= {
+            f"{entry_id}_{currency.lower()}_{key}"
+            for currency in data.currencies_shown
+            for key in CURRENCY_SENSOR_KEYS
+        }
+        if data.rate_limits_shown:
+            shown |= {f"{entry_id}_{key}" for key in RATE_LIMIT_SENSOR_KEYS}
+        registry = er.async_get(self.hass)
+        for registry_entry in self._registered_sensors():
+            if registry_entry.unique_id not in shown:
+                registry.async_remove(registry_entry.entity_id)
+        self.memory.sensors.mark_listed()
+        self.store.async_schedule_save(self.memory, soon=True)
+
+    def _registered_sensors(self) -> list[er.RegistryEntry]:
+        return [
+            registry_entry
+            for registry_entry in er.async_entries_for_config_entry(
+                er.async_get(self.hass), self.config_entry.entry_id
+            )
+            if registry_entry.domain == SENSOR_DOMAIN
+        ]
 
     @override
     async def _async_update_data(self) -> DeepSeekData:
@@ -104,24 +175,23 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         snapshot = await self._async_fetch(probe_rate_limits=probe)
         if probe:
             self.rate_limit_probe.record(now, snapshot.rate_limits)
-        known_before = self.memory.last_known.revision
-        data = observe(
-            self.memory,
-            Poll(
-                balance=snapshot.balance,
-                rate_limits=self.rate_limit_probe.rate_limits,
-                at=now,
-                day_start=dt_util.start_of_local_day(),
-            ),
-            self._limits,
+        memory = self.memory
+        news_before = memory.last_known.revision + memory.sensors.revision
+        data = remember_poll(
+            memory,
+            replace(snapshot, rate_limits=self.rate_limit_probe.rate_limits),
+            at=now,
+            day_start=dt_util.start_of_local_day(),
+            limits=self._limits,
         )
         self._log_new_notices(data.balance.notices)
-        # A change of the last known state is written at once, so a crash cannot
-        # make the next one go unreported; with activities, once they have fired.
+        # What fires an event, and the sensors shown, are written at once, so a
+        # crash cannot report a change twice or not at all. "At once" is the next
+        # turn of the loop: after this refresh has told its listeners, so the
+        # event entity has fired this poll's activities by then.
         self.store.async_schedule_save(
-            self.memory,
-            soon=not data.activities
-            and self.memory.last_known.revision != known_before,
+            memory,
+            soon=memory.last_known.revision + memory.sensors.revision != news_before,
         )
         return data
 
@@ -132,19 +202,8 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
                 self._noticed.add(notice.kind)
                 _LOGGER.warning("%s: %s", self.config_entry.title, notice.message)
 
-    @callback
-    def async_activities_fired(self, last: FiredActivity) -> None:
-        """The event entity fired a poll's activities: write what they changed.
-
-        Written only now, so a crash before the events fired repeats them at the
-        next start instead of losing them; once written, they never fire again.
-        The last one is kept as the entity showed it, to show it again.
-        """
-        self.memory.last_known.remember_fired(last)
-        self.store.async_schedule_save(self.memory, soon=True)
-
     async def _async_fetch(self, *, probe_rate_limits: bool) -> Snapshot:
-        """One snapshot; each error's translation key is its API status."""
+        """One snapshot; each error's message is keyed by its API status."""
         try:
             return await self.client.snapshot(probe_rate_limits=probe_rate_limits)
         except DeepSeekAuthError as err:

@@ -9,6 +9,7 @@ from homeassistant.components.event import (
 )
 from homeassistant.core import HomeAssistant, State, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from .account import DeepSeekData
 from .activity import ActivityKind, FiredActivity
@@ -51,21 +52,29 @@ class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
 
     @override
     async def async_get_last_state(self) -> State | None:
-        """The last event's state, as the entry's store keeps it.
+        """The last state; its event's time from the entry's store if it has none.
 
         The state Home Assistant restores is the entity's last one, which holds
         no event time if it was unavailable then (a reload during an outage).
         """
-        if (fired := self.coordinator.data.last_fired) is None:
-            return await super().async_get_last_state()
-        return State(self.entity_id, fired.fired_at)
+        state = await super().async_get_last_state()
+        if (fired := self._fired_without_time(state)) is not None:
+            return State(self.entity_id, fired.fired_at)
+        return state
 
     @override
     async def async_get_last_event_data(self) -> EventExtraStoredData | None:
-        """The last event's type and attributes, as the entry's store keeps them."""
-        if (fired := self.coordinator.data.last_fired) is None:
-            return await super().async_get_last_event_data()
-        return EventExtraStoredData(fired.event_type, dict(fired.attributes))
+        """The last event's type and attributes, with the time restored."""
+        state = await super().async_get_last_state()
+        if (fired := self._fired_without_time(state)) is not None:
+            return EventExtraStoredData(fired.event_type, dict(fired.attributes))
+        return await super().async_get_last_event_data()
+
+    def _fired_without_time(self, state: State | None) -> FiredActivity | None:
+        """The store's last event, when the restored state has no time of one."""
+        if state is not None and dt_util.parse_datetime(state.state) is not None:
+            return None
+        return self.coordinator.data.last_fired
 
     @callback
     @override
@@ -84,8 +93,4 @@ class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
         for activity in data.activities:
             self._trigger_event(activity.kind.value, activity.attributes)
             self.async_write_ha_state()
-        last = data.activities[-1]
-        self.coordinator.async_activities_fired(
-            FiredActivity(last.kind, str(self.state), last.attributes)
-        )
         return True

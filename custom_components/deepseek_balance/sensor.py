@@ -1,14 +1,12 @@
 """Sensors: the balances of every currency, the rate limits and the API status."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-import re
-from typing import Any, Final, override
+from typing import Any, override
 
 from homeassistant.components.sensor import (
-    DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -16,11 +14,11 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .account import ApiStatus, DeepSeekData
 from .api import CurrencyBalance, RateLimit, RateLimits
+from .const import API_STATUS_KEY
 from .coordinator import DeepSeekConfigEntry, DeepSeekCoordinator
 from .entity import DeepSeekEntity
 from .history import SpendFigures
@@ -158,14 +156,9 @@ RATE_LIMIT_SENSORS: tuple[DeepSeekRateLimitSensorDescription, ...] = (
     *_rate_limit_sensors("tokens", lambda limits: limits.tokens),
 )
 
-CURRENCY_SENSOR_KEYS: Final = tuple(description.key for description in CURRENCY_SENSORS)
-RATE_LIMIT_SENSOR_KEYS: Final = tuple(
-    description.key for description in RATE_LIMIT_SENSORS
-)
-
 API_STATUS_SENSOR = SensorEntityDescription(
-    key="api_status",
-    translation_key="api_status",
+    key=API_STATUS_KEY,
+    translation_key=API_STATUS_KEY,
     device_class=SensorDeviceClass.ENUM,
     entity_category=EntityCategory.DIAGNOSTIC,
     options=[status.value for status in ApiStatus],
@@ -177,104 +170,41 @@ async def async_setup_entry(
     entry: DeepSeekConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add each sensor once there is something to show, and keep it from then on.
+    """Add each sensor the poll says exists, as soon as it does.
 
-    The entry's store remembers what was shown, so a restart brings every such
-    sensor back. So does the entity registry: for an entry adopted from the other
-    deepseek_balance integration, or whose memory started afresh, a registered
-    sensor is one the user has. Only 0.1.0 registered sensors that were never
-    shown (it made them up front, and its store lists none): those are removed.
+    What exists is the model's: a currency's sensors once it has held money, the
+    rate-limit ones once an answer carried them, and from then on for good.
     """
     coordinator = entry.runtime_data
-    shown = coordinator.memory.sensors
-    registry = er.async_get(hass)
-    registered = er.async_entries_for_config_entry(registry, entry.entry_id)
-    if shown.listed:
-        currencies, rate_limits = _registered_sensors(entry.entry_id, registered)
-        if shown.show(currencies, rate_limits=rate_limits):
-            coordinator.store.async_schedule_save(coordinator.memory, soon=True)
     added_currencies: set[str] = set()
     rate_limits_added = False
-    unique_ids: set[str] = set()
 
     @callback
-    def add_what_there_is_to_show() -> None:
+    def add_what_exists() -> None:
         nonlocal rate_limits_added
         data = coordinator.data
-        if shown.show(
-            currencies_to_show(data),
-            rate_limits=data.rate_limits is not None and data.rate_limits.present,
-        ):
-            coordinator.store.async_schedule_save(coordinator.memory, soon=True)
+        shown = data.currencies_shown
         entities: list[SensorEntity] = [
             DeepSeekCurrencySensor(
-                coordinator,
-                description,
-                currency,
-                one_currency=len(shown.currencies) == 1,
+                coordinator, description, currency, one_currency=len(shown) == 1
             )
-            for currency in shown.currencies
+            for currency in shown
             if currency not in added_currencies
             for description in CURRENCY_SENSORS
         ]
-        added_currencies.update(shown.currencies)
-        if shown.rate_limits and not rate_limits_added:
+        added_currencies.update(shown)
+        if data.rate_limits_shown and not rate_limits_added:
             rate_limits_added = True
             entities += (
                 DeepSeekRateLimitSensor(coordinator, description)
                 for description in RATE_LIMIT_SENSORS
             )
         if entities:
-            unique_ids.update(str(entity.unique_id) for entity in entities)
             async_add_entities(entities)
 
-    api_status = DeepSeekApiStatusSensor(coordinator, API_STATUS_SENSOR)
-    unique_ids.add(str(api_status.unique_id))
-    async_add_entities([api_status])
-    add_what_there_is_to_show()
-    entry.async_on_unload(coordinator.async_add_listener(add_what_there_is_to_show))
-    if not shown.listed:
-        for registry_entry in registered:
-            if (
-                registry_entry.domain == SENSOR_DOMAIN
-                and registry_entry.unique_id not in unique_ids
-            ):
-                registry.async_remove(registry_entry.entity_id)
-        shown.mark_listed()
-        coordinator.store.async_schedule_save(coordinator.memory, soon=True)
-
-
-def _registered_sensors(
-    entry_id: str, registered: Iterable[er.RegistryEntry]
-) -> tuple[list[str], bool]:
-    """The currencies, and whether the rate limits, the registry has sensors of."""
-    currency_sensor = re.compile(
-        rf"{re.escape(entry_id)}_([a-z]{{3}})_({'|'.join(CURRENCY_SENSOR_KEYS)})"
-    )
-    rate_limit_sensors = {f"{entry_id}_{key}" for key in RATE_LIMIT_SENSOR_KEYS}
-    currencies: list[str] = []
-    rate_limits = False
-    for registry_entry in registered:
-        if registry_entry.domain != SENSOR_DOMAIN:
-            continue
-        if match := currency_sensor.fullmatch(registry_entry.unique_id):
-            currencies.append(match[1].upper())
-        rate_limits |= registry_entry.unique_id in rate_limit_sensors
-    return currencies, rate_limits
-
-
-def currencies_to_show(data: DeepSeekData) -> list[str]:
-    """The currencies that hold money; while none does, the funded one.
-
-    A zero row beside the funded one (USD beside CNY, often) adds nothing; the only
-    row of a new, empty account still shows, even with its amounts unreadable.
-    """
-    rows = data.balance.balances
-    if holding := [row.currency for row in rows if row.holds_money]:
-        return holding
-    if data.funded_currency is not None:
-        return [data.funded_currency]
-    return [rows[0].currency] if rows else []
+    async_add_entities([DeepSeekApiStatusSensor(coordinator, API_STATUS_SENSOR)])
+    add_what_exists()
+    entry.async_on_unload(coordinator.async_add_listener(add_what_exists))
 
 
 class DeepSeekCurrencySensor(DeepSeekEntity, SensorEntity):

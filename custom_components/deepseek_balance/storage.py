@@ -1,5 +1,6 @@
 """Keeps an entry's memory in ``.storage``, without a write on every poll."""
 
+from datetime import datetime
 import logging
 from pathlib import Path
 from typing import Any, Final
@@ -9,9 +10,10 @@ from homeassistant.exceptions import UnsupportedStorageVersionError
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .account import EntryMemory, LastKnown, ShownSensors
+from .activity import ActivityKind, FiredActivity
 from .const import DOMAIN
-from .history import UnreadableMemoryError
-from .memory import EntryMemory
+from .history import CURRENCY_CODE, BalanceHistory, UnreadableMemoryError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ class EntryStore:
         """
         try:
             stored = await self._store.async_load()
-            return EntryMemory() if stored is None else EntryMemory.from_dict(stored)
+            return EntryMemory() if stored is None else memory_from_dict(stored)
         except UnsupportedStorageVersionError as err:
             reason = f"it was written by a newer release (version {err.found_version})"
         except UnreadableMemoryError as err:
@@ -100,7 +102,7 @@ class EntryStore:
         def data() -> dict[str, Any]:
             self._save_pending = False
             self._saved_revision = memory.revision
-            return memory.as_dict()
+            return memory_as_dict(memory)
 
         self._store.async_delay_save(data, 0 if soon else SAVE_DELAY)
 
@@ -112,7 +114,7 @@ class EntryStore:
             return
         self._save_pending = False
         self._saved_revision = memory.revision
-        await self._store.async_save(memory.as_dict())
+        await self._store.async_save(memory_as_dict(memory))
 
     async def async_remove(self) -> None:
         """Delete the file when the entry is removed."""
@@ -130,3 +132,106 @@ def _move_aside(path: Path, suffix: str) -> Path | None:
         number += 1
     path.rename(target)
     return target
+
+
+def memory_as_dict(memory: EntryMemory) -> dict[str, Any]:
+    """What the store keeps of an entry's memory."""
+    return {
+        **memory.history.as_dict(),
+        "last_known": {
+            "low_balance": memory.last_known.low_balance,
+            "available": memory.last_known.available,
+            "activity": _fired_as_dict(memory.last_known.activity),
+        },
+        "sensors": {
+            "currencies": memory.sensors.currencies,
+            "rate_limits": memory.sensors.rate_limits,
+        },
+    }
+
+
+def memory_from_dict(data: Any) -> EntryMemory:
+    """Inverse of ``memory_as_dict``; anything else raises ``UnreadableMemoryError``.
+
+    A store of minor version 1 has neither the last known state nor the
+    sensors shown, one of minor version 2 no last known state, one of minor
+    version 3 no last event.
+    """
+    if not isinstance(data, dict):
+        raise UnreadableMemoryError("the stored memory is not an object")
+    last_known = data.get("last_known", {})
+    if not isinstance(last_known, dict):
+        raise UnreadableMemoryError("last_known is not an object")
+    return EntryMemory(
+        BalanceHistory.from_dict(data),
+        LastKnown(
+            low_balance=_stored_flag(last_known, "low_balance"),
+            available=_stored_flag(last_known, "available"),
+            activity=_stored_fired(last_known.get("activity")),
+        ),
+        _stored_sensors(data["sensors"])
+        if "sensors" in data
+        else ShownSensors(listed=False),
+    )
+
+
+def _stored_flag(data: dict[str, Any], key: str) -> bool | None:
+    """A known state: on, off or ``None`` (not known)."""
+    if not isinstance(value := data.get(key), bool | None):
+        raise UnreadableMemoryError(f"{key} is not true, false or null")
+    return value
+
+
+def _stored_sensors(data: Any) -> ShownSensors:
+    """The sensors shown, as ``EntryMemory.as_dict`` writes them."""
+    if not isinstance(data, dict):
+        raise UnreadableMemoryError("sensors is not an object")
+    currencies = data.get("currencies", [])
+    if not isinstance(currencies, list) or not all(
+        isinstance(code, str) and CURRENCY_CODE.fullmatch(code) for code in currencies
+    ):
+        raise UnreadableMemoryError("sensors.currencies is not a list of codes")
+    if not isinstance(rate_limits := data.get("rate_limits", False), bool):
+        raise UnreadableMemoryError("sensors.rate_limits is not true or false")
+    return ShownSensors(
+        currencies=list(dict.fromkeys(currencies)), rate_limits=rate_limits
+    )
+
+
+def _fired_as_dict(activity: FiredActivity | None) -> dict[str, Any] | None:
+    if activity is None:
+        return None
+    return {
+        "event_type": activity.event_type,
+        "fired_at": activity.fired_at,
+        "attributes": dict(activity.attributes),
+    }
+
+
+def _stored_fired(data: Any) -> FiredActivity | None:
+    """The last event, as ``_fired_as_dict`` writes it."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise UnreadableMemoryError("last_known.activity is not an object")
+    event_type, fired_at, attributes = (
+        data.get(key) for key in ("event_type", "fired_at", "attributes")
+    )
+    if event_type not in set(ActivityKind):
+        raise UnreadableMemoryError("last_known.activity has no event type")
+    if not isinstance(fired_at, str) or not _is_aware_time(fired_at):
+        raise UnreadableMemoryError("last_known.activity has no time")
+    if not isinstance(attributes, dict) or not all(
+        isinstance(value, bool | int | float | str | None)
+        for value in attributes.values()
+    ):
+        raise UnreadableMemoryError("last_known.activity has no attributes")
+    return FiredActivity(ActivityKind(event_type), fired_at, attributes)
+
+
+def _is_aware_time(text: str) -> bool:
+    """Whether ``text`` is an ISO time with its offset, as event states are."""
+    try:
+        return datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False
