@@ -2,6 +2,8 @@
 
 import json
 from pathlib import Path
+import re
+import tomllib
 
 import homeassistant
 from PIL import Image
@@ -72,3 +74,21 @@ def test_brand_icons_are_square_pngs_of_the_right_size() -> None:
         with Image.open(COMPONENT / "brand" / name) as image:
             assert image.format == "PNG"
             assert image.size == (size, size)
+
+
+def test_manifest_changelog_hacs_and_project_name_one_release() -> None:
+    """The manifest's version is the changelog's newest, and HACS installs its zip."""
+    version = json.loads((COMPONENT / "manifest.json").read_text())["version"]
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    releases = re.findall(
+        r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", changelog, re.MULTILINE
+    )
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    workflow = (ROOT / ".github/workflows/release.yml").read_text()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+    assert releases[0] == version == project["version"]
+    assert f"[{version}]: " in changelog  # its link at the foot
+    assert hacs["zip_release"] is True
+    assert f"files: {hacs['filename']}" in workflow
+    assert f"zip -r ../../{hacs['filename']}" in workflow

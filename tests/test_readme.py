@@ -6,19 +6,21 @@ import re
 import socket
 import subprocess
 import sys
+import time
 
 from custom_components.deepseek_balance import config_flow
 from deepseek_simulator import DEFAULT_API_KEY, Scenario
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+CONTRIBUTING = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
 COMPONENT = Path(config_flow.__file__).parent
 
 
-def section(title: str) -> str:
-    start = README.index(f"\n## {title}\n")
-    end = README.find("\n## ", start + 1)
-    return README[start:end]
+def section(title: str, document: str = README) -> str:
+    start = document.index(f"\n## {title}\n")
+    end = document.find("\n## ", start + 1)
+    return document[start:end]
 
 
 def tables(text: str) -> list[list[list[str]]]:
@@ -66,12 +68,12 @@ def test_develop_options_are_documented() -> None:
     options = set(re.findall(r"--[a-z-]+", usage)) - {"--help"}
 
     assert options == {"--demo", "--port", "--simulator-port", "--config"}
-    development = section("Development")
+    development = section("Development", CONTRIBUTING)
     assert all(f"`{option}`" in development for option in options)
 
 
 def test_the_simulators_key_is_named() -> None:
-    assert f"`{DEFAULT_API_KEY}`" in section("Development")
+    assert f"`{DEFAULT_API_KEY}`" in section("Development", CONTRIBUTING)
 
 
 def test_the_simulator_prints_the_key_it_accepts(socket_enabled: None) -> None:
@@ -98,10 +100,34 @@ def test_the_simulator_prints_the_key_it_accepts(socket_enabled: None) -> None:
 
 
 def test_every_simulator_scenario_is_named() -> None:
-    contributing = section("Contributing")
+    contributing = section("Contributing", CONTRIBUTING)
 
     unnamed = [
         s for s in Scenario if s is not Scenario.NORMAL and f"`{s}`" not in contributing
     ]
 
     assert unnamed == []
+
+
+def test_the_readme_is_for_users_and_names_the_two_commands() -> None:
+    """Contributors' material is in CONTRIBUTING.md, linked from the README."""
+    development = section("Development")
+
+    assert "scripts/setup" in development
+    assert "scripts/test" in development
+    assert "(CONTRIBUTING.md)" in development
+    for contributors_only in ("uv.lock", "_simulator/state", "scripts/bench"):
+        assert contributors_only not in README, contributors_only
+        assert contributors_only in CONTRIBUTING, contributors_only
+
+
+def test_bench_help_says_what_it_does_and_runs_nothing() -> None:
+    started = time.monotonic()
+    usage = subprocess.run(  # noqa: S603
+        [ROOT / "scripts/bench", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+
+    assert time.monotonic() - started < 5  # a benchmark takes minutes
+    assert "## The client" not in usage
+    options = set(re.findall(r"--[a-z-]+", usage)) - {"--help"}
+    assert options == {"--quick", "--polls", "--latency", "--profile-polls"}

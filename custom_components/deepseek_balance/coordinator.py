@@ -248,7 +248,11 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
     def _async_refresh_finished(self) -> None:
         super()._async_refresh_finished()
         # Between two failures the base class tells no listener; the API status
-        # sensor must still show that the kind of failure changed.
+        # sensor must still show that the kind of failure changed (a 500, then
+        # no answer). This is the one hook that runs once the refresh has set
+        # its error and before it returns: inside _async_update_data the new
+        # error is not known yet. test_status_follows_a_change_of_failure_kind
+        # pins it.
         if (
             self._failure_before_refresh is not None
             and not self.last_update_success
