@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from custom_components.deepseek_balance.api import Balance, CurrencyBalance
-from custom_components.deepseek_balance.history import BalanceHistory
+from custom_components.deepseek_balance.history import BalanceHistory, Calendar
 from deepseek_simulator.demo import CURRENCY, Reading
 
 HOUR: Final = timedelta(hours=1)
@@ -75,7 +75,8 @@ def demo_seed(readings: list[Reading], time_zone: tzinfo) -> DemoSeed:
             next_end += HOUR
         history.record(
             reading.at,
-            Balance(
+            time_zone=time_zone,
+            balance=Balance(
                 is_available=True,
                 balances=(
                     CurrencyBalance(
@@ -90,10 +91,9 @@ def demo_seed(readings: list[Reading], time_zone: tzinfo) -> DemoSeed:
 def _hour_end(history: BalanceHistory, end: datetime, time_zone: tzinfo) -> HourEnd:
     """What the sensors showed at the last second of the hour that ends at ``end``."""
     moment = end - timedelta(seconds=1)
-    day_start = moment.astimezone(time_zone).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    figures = history.figures(moment, day_start)[CURRENCY]
+    calendar = Calendar.of(moment, time_zone)
+    day_start = calendar.day_start
+    figures = history.figures(moment, calendar)[CURRENCY]
     last = history.currencies[CURRENCY].samples[-1]
     return HourEnd(
         start=end - HOUR,

@@ -22,6 +22,7 @@ from custom_components.deepseek_balance.const import (
     CONF_BASE_URL,
     CONF_LOW_BALANCE_DAYS,
     CONF_LOW_BALANCE_THRESHOLD,
+    CONF_MONTHLY_BUDGET,
     DOMAIN,
     SECTION_ADVANCED,
 )
@@ -534,6 +535,7 @@ async def test_options_flow_sets_the_poll_interval(
     assert init_integration.options == {
         CONF_SCAN_INTERVAL: 300,
         CONF_LOW_BALANCE_THRESHOLD: 0,
+        CONF_MONTHLY_BUDGET: 0,
         CONF_LOW_BALANCE_DAYS: 0,
     }
     coordinator = init_integration.runtime_data

@@ -5,7 +5,7 @@ from decimal import Decimal
 import itertools
 from zoneinfo import ZoneInfo
 
-from custom_components.deepseek_balance.history import BalanceHistory
+from custom_components.deepseek_balance.history import BalanceHistory, Calendar
 from deepseek_simulator.demo import (
     DEMO_TIME_ZONE,
     START_GRANTED,
@@ -68,9 +68,7 @@ def test_the_seed_is_the_history_the_integration_would_have_kept() -> None:
     seed = demo_seed(readings, ZONE)
 
     history = BalanceHistory.from_dict(seed.history)
-    figures = history.figures(
-        NOW, NOW.astimezone(ZONE).replace(hour=0, minute=0, second=0)
-    )
+    figures = history.figures(NOW, Calendar.of(NOW, ZONE))
     # What a poll can see: every fall of a part (the top-up hides its step's spend).
     spent = sum(
         max(a.granted - b.granted, Decimal(0))

@@ -7,7 +7,11 @@ from homeassistant.helpers.json import json_bytes
 
 from custom_components.deepseek_balance.activity import Activity, ActivityKind
 from custom_components.deepseek_balance.api import Balance, CurrencyBalance
-from custom_components.deepseek_balance.history import BalanceHistory, SpendFigures
+from custom_components.deepseek_balance.history import (
+    BalanceHistory,
+    Calendar,
+    SpendFigures,
+)
 
 START = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -20,8 +24,7 @@ def balance(granted: str, topped_up: str, currency: str = "CNY") -> Balance:
 
 
 def figures_at(history: BalanceHistory, now: datetime) -> SpendFigures:
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return history.figures(now, day_start)["CNY"]
+    return history.figures(now, Calendar.of(now, UTC))["CNY"]
 
 
 def test_worked_example_steady_spend() -> None:
@@ -172,7 +175,7 @@ def test_each_currency_has_its_own_series() -> None:
     )
     history.record(START, both)
 
-    assert set(history.figures(START, START)) == {"USD", "CNY"}
+    assert set(history.figures(START, Calendar.of(START, UTC))) == {"USD", "CNY"}
 
 
 def test_round_trip_through_the_store_format() -> None:
@@ -183,7 +186,8 @@ def test_round_trip_through_the_store_format() -> None:
 
     restored = BalanceHistory.from_dict(history.as_dict())
 
-    assert restored.figures(now, START) == history.figures(now, START)
+    calendar = Calendar.of(now, UTC)
+    assert restored.figures(now, calendar) == history.figures(now, calendar)
     assert restored.currencies["CNY"].since == history.currencies["CNY"].since
 
 

@@ -24,6 +24,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.deepseek_balance.const import CONF_LOW_BALANCE_THRESHOLD
+from custom_components.deepseek_balance.sensor import CURRENCY_SENSORS
 from deepseek_simulator import DeepSeekSimulator, Scenario
 from deepseek_simulator.server import gateway_rate_limit_headers
 
@@ -339,7 +340,8 @@ async def test_a_hostile_answer_between_good_polls(
     entities_after = er.async_entries_for_config_entry(
         entity_registry, mock_config_entry.entry_id
     )
-    assert len(entities_after) == entities_before + 6 * case.new_currencies
+    per_currency = len(CURRENCY_SENSORS)
+    assert len(entities_after) == entities_before + per_currency * case.new_currencies
     assert [r.getMessage() for r in caplog.records if r.exc_info] == []
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     if case.notice is not None:

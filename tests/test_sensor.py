@@ -85,6 +85,8 @@ async def test_a_zero_row_beside_the_funded_one_adds_nothing(
         "average_daily_spend",
         "days_remaining",
         "granted_balance",
+        "projected_spend_this_month",
+        "spend_this_month",
         "spend_today",
         "topped_up_balance",
         "total_balance",

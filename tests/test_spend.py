@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.deepseek_balance.account import (
     DeepSeekData,
     EntryMemory,
-    LowBalanceLimits,
+    Limits,
     funded_currency,
     is_low,
     remember_poll,
@@ -294,8 +294,16 @@ async def test_the_repair_is_raised_again_after_a_restart_while_unavailable(
     assert issue_registry.async_get_issue(*REPAIR) is not None
 
 
+MIDNIGHT = datetime(2026, 11, 20, tzinfo=UTC)
 FORECAST = SpendFigures(
-    Decimal(0), datetime(2026, 11, 20, tzinfo=UTC), Decimal(10), Decimal(5)
+    today=Decimal(0),
+    day_start=MIDNIGHT,
+    daily_average=Decimal(10),
+    days_remaining=Decimal(5),
+    month=Decimal(0),
+    month_start=MIDNIGHT.replace(day=1),
+    month_since=MIDNIGHT.replace(day=1),
+    projected_month=Decimal(100),
 )
 LEFT = Decimal(50)
 
@@ -320,7 +328,7 @@ def test_is_low(
     days: int,
     expected: bool | None,
 ) -> None:
-    limits = LowBalanceLimits(Decimal(threshold), Decimal(days))
+    limits = Limits(Decimal(threshold), Decimal(days))
 
     assert is_low(total, figures, limits) is expected
 
@@ -348,7 +356,7 @@ def poll(
     memory: EntryMemory,
     at: datetime,
     *rows: tuple[str, str, str, str],
-    limits: LowBalanceLimits,
+    limits: Limits,
 ) -> DeepSeekData:
     """One poll of these rows at ``at``, remembered."""
     balance = Balance(
@@ -362,7 +370,7 @@ def poll(
         memory,
         Snapshot(balance=balance, rate_limits=None),
         at=at,
-        day_start=at.replace(hour=0),
+        time_zone=UTC,
         limits=limits,
     )
 
@@ -370,7 +378,7 @@ def poll(
 def test_a_contradictory_row_neither_alerts_nor_takes_over() -> None:
     """USD's row claims 500 its parts do not hold: CNY stays the funded one."""
     memory = EntryMemory()
-    limits = LowBalanceLimits(Decimal(20), Decimal(0))
+    limits = Limits(Decimal(20), Decimal(0))
     start = datetime(2026, 11, 20, 1, tzinfo=UTC)
     cny = ("CNY", "100", "0", "100")
     poll(memory, start, ("USD", "0", "0", "0"), cny, limits=limits)
@@ -386,7 +394,7 @@ def test_a_contradictory_row_neither_alerts_nor_takes_over() -> None:
 
 def test_an_entry_follows_the_first_four_currencies_it_sees() -> None:
     memory = EntryMemory()
-    limits = LowBalanceLimits(Decimal(0), Decimal(0))
+    limits = Limits(Decimal(0), Decimal(0))
     start = datetime(2026, 11, 20, 1, tzinfo=UTC)
     poll(memory, start, ("CNY", "1", "0", "1"), limits=limits)
 

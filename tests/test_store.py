@@ -368,6 +368,8 @@ def test_a_store_as_written_reads_back(samples: list[tuple[int, Any, Any]]) -> N
                 "fired_at": "2026-12-01T10:00:00.123+00:00",
                 "attributes": {"amount": 10.0, "currency": "CNY"},
             },
+            "over_budget": False,
+            "budget_month": "2026-12",
         },
         "sensors": {"currencies": ["CNY"], "rate_limits": True},
     }

@@ -1,6 +1,8 @@
 """Every text the code can show exists in every shipped language."""
 
 import ast
+from datetime import UTC, datetime
+from decimal import Decimal
 import itertools
 import json
 from pathlib import Path
@@ -13,11 +15,13 @@ from homeassistant.helpers.translation import async_get_translations
 import pytest
 
 from custom_components.deepseek_balance import config_flow
-from custom_components.deepseek_balance.account import ApiStatus
+from custom_components.deepseek_balance.account import ApiStatus, DeepSeekData
 from custom_components.deepseek_balance.activity import Activity, ActivityKind
+from custom_components.deepseek_balance.api import Balance
 from custom_components.deepseek_balance.binary_sensor import BINARY_SENSORS
 from custom_components.deepseek_balance.const import DOMAIN
 from custom_components.deepseek_balance.event import BALANCE_ACTIVITY
+from custom_components.deepseek_balance.history import SpendFigures
 from custom_components.deepseek_balance.sensor import (
     API_STATUS_SENSOR,
     CURRENCY_SENSORS,
@@ -93,6 +97,11 @@ def entity_keys() -> set[Key]:
         ("entity", "binary_sensor", str(d.translation_key), "name")
         for d in BINARY_SENSORS
     }
+    keys |= {  # the attributes a sensor carries have names
+        ("entity", platform, str(d.translation_key), "state_attributes", name, "name")
+        for platform, d, attributes in attribute_names()
+        for name in attributes
+    }
     # Without a device class, "On" and "Off" would say nothing: words of its own.
     keys |= {
         ("entity", "binary_sensor", str(d.translation_key), "state", state)
@@ -112,6 +121,32 @@ def entity_keys() -> set[Key]:
         for attribute in Activity(kind).attributes
     }
     return keys
+
+
+def attribute_names() -> list[tuple[str, Any, list[str]]]:
+    """Each sensor's own attributes, read from a poll of a month's figures."""
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    figures = SpendFigures(
+        Decimal(1), now, Decimal(1), Decimal(1), Decimal(1), now, now, Decimal(2)
+    )
+    data = DeepSeekData(
+        balance=Balance(is_available=True, balances=()),
+        rate_limits=None,
+        spend={"CNY": figures},
+        low_balance=False,
+        funded_currency="CNY",
+    )
+    found = [
+        ("sensor", d, list(attributes))
+        for d in CURRENCY_SENSORS
+        if (attributes := d.attributes_fn(data, "CNY"))
+    ]
+    found += [
+        ("binary_sensor", d, list(attributes))
+        for d in BINARY_SENSORS
+        if (attributes := d.attributes_fn(data))
+    ]
+    return found
 
 
 def exception_keys() -> set[Key]:

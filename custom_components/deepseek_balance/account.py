@@ -10,7 +10,7 @@ once, at the first poll that sees it, and an unchanged account reports nothing.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
@@ -26,8 +26,12 @@ from .api import (
     RateLimits,
     Snapshot,
 )
-from .const import CONF_LOW_BALANCE_DAYS, CONF_LOW_BALANCE_THRESHOLD
-from .history import BalanceHistory, SpendFigures
+from .const import (
+    CONF_LOW_BALANCE_DAYS,
+    CONF_LOW_BALANCE_THRESHOLD,
+    CONF_MONTHLY_BUDGET,
+)
+from .history import BalanceHistory, Calendar, SpendFigures
 
 MAX_CURRENCIES: Final = 4  # an entry follows at most these; DeepSeek uses CNY and USD
 
@@ -67,6 +71,8 @@ class LastKnown:
     low_balance: bool | None = None
     available: bool | None = None
     activity: FiredActivity | None = None
+    over_budget: bool | None = None
+    budget_month: str | None = None  # "2026-12": the month over_budget is of
     revision: int = 0
 
     def remember(self, *, low_balance: bool | None, available: bool | None) -> None:
@@ -77,6 +83,20 @@ class LastKnown:
         )
         if known != (self.low_balance, self.available):
             self.low_balance, self.available = known
+            self.revision += 1
+
+    def over_budget_in(self, month: str) -> bool | None:
+        """Whether it was over budget in ``month``; a new month starts afresh."""
+        if self.over_budget is None or self.budget_month == month:
+            return self.over_budget
+        return False
+
+    def remember_budget(self, *, over_budget: bool | None, month: str) -> None:
+        """Keep whether this month is over budget; ``None`` keeps what was known."""
+        if over_budget is None:
+            return
+        if (over_budget, month) != (self.over_budget, self.budget_month):
+            self.over_budget, self.budget_month = over_budget, month
             self.revision += 1
 
     def remember_fired(self, activity: FiredActivity) -> None:
@@ -116,18 +136,23 @@ class ApiStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class LowBalanceLimits:
-    """The options' limits: below an amount, or lasting fewer days; 0 is off."""
+class Limits:
+    """The options' limits, each 0 for off, in the funded currency.
+
+    Low below an amount or a number of days remaining; a monthly budget.
+    """
 
     threshold: Decimal
     days: Decimal
+    monthly_budget: Decimal = Decimal(0)
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> LowBalanceLimits:
+    def from_options(cls, options: Mapping[str, Any]) -> Limits:
         """The limits an entry's options set."""
         return cls(
             threshold=Decimal(str(options.get(CONF_LOW_BALANCE_THRESHOLD, 0))),
             days=Decimal(str(options.get(CONF_LOW_BALANCE_DAYS, 0))),
+            monthly_budget=Decimal(str(options.get(CONF_MONTHLY_BUDGET, 0))),
         )
 
 
@@ -149,6 +174,9 @@ class DeepSeekData:
     # The sensors that exist: once shown, a currency's stay.
     currencies_shown: tuple[str, ...] = ()
     rate_limits_shown: bool = False
+    # On while this month's spend or its projection is above the budget.
+    over_budget: bool | None = None
+    monthly_budget: Decimal = Decimal(0)
 
     def balance_of(self, currency: str) -> CurrencyBalance | None:
         """The row of a currency, if this answer lists it."""
@@ -162,23 +190,24 @@ def remember_poll(
     snapshot: Snapshot,
     *,
     at: datetime,
-    day_start: datetime,
-    limits: LowBalanceLimits,
+    time_zone: tzinfo,
+    limits: Limits,
 ) -> DeepSeekData:
     """Record what a poll brought in the memory; return the view of it.
 
     ``snapshot.rate_limits`` are the ones known, kept between probes;
-    ``day_start`` is the local midnight "Spend today" began at. Spend figures
+    ``time_zone`` is where days and months begin. Spend figures
     exist only for currencies whose total was read. A row whose parts contradict
     its total is shown as sent, but judged by its last trusted total, so it can
     neither raise an alert nor pick another funded currency.
     """
     balance = _keep_followed_currencies(memory, snapshot.balance)
-    activities = memory.history.record(at, balance)
+    activities = memory.history.record(at, balance, time_zone)
+    calendar = Calendar.of(at, time_zone)
     read = {row.currency for row in balance.balances if row.total is not None}
     spend = {
         currency: figures
-        for currency, figures in memory.history.figures(at, day_start).items()
+        for currency, figures in memory.history.figures(at, calendar).items()
         if currency in read
     }
     totals = {row.currency: _trusted_total(memory, row) for row in balance.balances}
@@ -198,7 +227,23 @@ def remember_poll(
         )
     if balance.is_available is False and last_known.available is True:
         activities.append(Activity(ActivityKind.ACCOUNT_UNAVAILABLE))
+    over_budget = is_over_budget(figures, limits.monthly_budget)
+    month = calendar.month_start.strftime("%Y-%m")
+    if (
+        over_budget
+        and last_known.over_budget_in(month) is False
+        and figures is not None
+    ):
+        activities.append(
+            Activity(
+                ActivityKind.OVER_BUDGET,
+                currency=funded,
+                amount=figures.projected_month,
+                budget=limits.monthly_budget,
+            )
+        )
     last_known.remember(low_balance=low_balance, available=balance.is_available)
+    last_known.remember_budget(over_budget=over_budget, month=month)
     if activities:
         last = activities[-1]
         last_known.remember_fired(
@@ -220,6 +265,8 @@ def remember_poll(
         last_fired=last_known.activity,
         currencies_shown=tuple(shown.currencies),
         rate_limits_shown=shown.rate_limits,
+        over_budget=over_budget,
+        monthly_budget=limits.monthly_budget,
     )
 
 
@@ -322,8 +369,21 @@ def api_status(balance: Balance | None, error: BaseException | None) -> ApiStatu
     return ApiStatus.OK
 
 
+def is_over_budget(figures: SpendFigures | None, budget: Decimal) -> bool | None:
+    """Over while this month's spend, or its projection, is above the budget.
+
+    A budget of 0 is off; without figures of the funded currency it is unknown.
+    """
+    if budget <= 0:
+        return False
+    if figures is None:
+        return None
+    projected = figures.projected_month
+    return figures.month > budget or (projected is not None and projected > budget)
+
+
 def is_low(
-    total: Decimal | None, figures: SpendFigures | None, limits: LowBalanceLimits
+    total: Decimal | None, figures: SpendFigures | None, limits: Limits
 ) -> bool | None:
     """Low when the funded currency is below the threshold or runs out too soon.
 

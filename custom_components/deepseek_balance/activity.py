@@ -14,6 +14,7 @@ class ActivityKind(StrEnum):
     GRANT = "grant"
     LOW_BALANCE = "low_balance"
     ACCOUNT_UNAVAILABLE = "account_unavailable"
+    OVER_BUDGET = "over_budget"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ class Activity:
     currency: str | None = None
     amount: Decimal | None = None
     days_remaining: Decimal | None = None
+    budget: Decimal | None = None
 
     @property
     def attributes(self) -> dict[str, Any]:
@@ -36,6 +38,12 @@ class Activity:
                     "amount": _number(self.amount),
                     "currency": self.currency,
                     "days_remaining": _number(self.days_remaining),
+                }
+            case ActivityKind.OVER_BUDGET:  # the amount is the month's projection
+                return {
+                    "amount": _number(self.amount),
+                    "budget": _number(self.budget),
+                    "currency": self.currency,
                 }
         return {}
 

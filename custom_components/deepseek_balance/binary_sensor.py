@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import override
+from typing import Any, override
 
 # Older releases define the device classes in the package itself, newer ones in
 # .const with a re-export that mypy does not count as explicit.
@@ -27,6 +27,23 @@ class DeepSeekBinarySensorDescription(BinarySensorEntityDescription):
     """A yes/no fact about the account."""
 
     is_on_fn: Callable[[DeepSeekData], bool | None]
+    attributes_fn: Callable[[DeepSeekData], dict[str, Any] | None] = lambda _data: None
+
+
+def _budget_attributes(data: DeepSeekData) -> dict[str, Any]:
+    """The budget, this month's spend and its projection, in the funded currency."""
+    currency = data.funded_currency
+    figures = None if currency is None else data.spend.get(currency)
+    return {
+        "budget": float(data.monthly_budget),
+        "spend": None if figures is None else float(figures.month),
+        "projection": (
+            None
+            if figures is None or figures.projected_month is None
+            else float(figures.projected_month)
+        ),
+        "currency": currency,
+    }
 
 
 BINARY_SENSORS: tuple[DeepSeekBinarySensorDescription, ...] = (
@@ -43,6 +60,14 @@ BINARY_SENSORS: tuple[DeepSeekBinarySensorDescription, ...] = (
         translation_key="low_balance",
         device_class=BinarySensorDeviceClass.PROBLEM,
         is_on_fn=lambda data: data.low_balance,
+    ),
+    # On while this month's spend or its projection is above the budget.
+    DeepSeekBinarySensorDescription(
+        key="over_budget",
+        translation_key="over_budget",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        is_on_fn=lambda data: data.over_budget,
+        attributes_fn=_budget_attributes,
     ),
 )
 
@@ -68,3 +93,8 @@ class DeepSeekBinarySensor(DeepSeekEntity, BinarySensorEntity):
     @override
     def is_on(self) -> bool | None:
         return self.entity_description.is_on_fn(self.coordinator.data)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        return self.entity_description.attributes_fn(self.coordinator.data)

@@ -43,6 +43,7 @@ from .const import (
     CONF_BASE_URL,
     CONF_LOW_BALANCE_DAYS,
     CONF_LOW_BALANCE_THRESHOLD,
+    CONF_MONTHLY_BUDGET,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     MAX_SCAN_INTERVAL,
@@ -86,7 +87,7 @@ def credentials_schema(
 
 
 def options_schema(currency: str) -> probatio.Schema:
-    """The options; the low-balance amount is in the funded ``currency``."""
+    """The options; the amounts are in the funded ``currency``."""
     return probatio.Schema(
         {
             # A custom integration may let users choose: the other deepseek_balance
@@ -103,6 +104,14 @@ def options_schema(currency: str) -> probatio.Schema:
                 )
             ),
             probatio.Required(CONF_LOW_BALANCE_THRESHOLD, default=0): NumberSelector(
+                NumberSelectorConfig(
+                    min=0,
+                    step=0.01,
+                    unit_of_measurement=currency,
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            probatio.Required(CONF_MONTHLY_BUDGET, default=0): NumberSelector(
                 NumberSelectorConfig(
                     min=0,
                     step=0.01,

@@ -8,6 +8,7 @@ DOMAIN: Final = "deepseek_balance"
 CONF_BASE_URL: Final = "base_url"
 CONF_LOW_BALANCE_THRESHOLD: Final = "low_balance_threshold"
 CONF_LOW_BALANCE_DAYS: Final = "low_balance_days"
+CONF_MONTHLY_BUDGET: Final = "monthly_budget"
 SECTION_ADVANCED: Final = "advanced"
 
 DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=30)
@@ -29,6 +30,8 @@ CURRENCY_SENSOR_KEYS: Final = (
     "spend_today",
     "average_daily_spend",
     "days_remaining",
+    "spend_this_month",
+    "projected_spend_this_month",
 )
 RATE_LIMIT_SENSOR_KEYS: Final = (
     "requests_limit",

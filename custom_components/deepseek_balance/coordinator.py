@@ -23,7 +23,7 @@ from .account import (
     ApiStatus,
     DeepSeekData,
     EntryMemory,
-    LowBalanceLimits,
+    Limits,
     api_status,
     remember_poll,
 )
@@ -85,7 +85,7 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         self.memory = EntryMemory()
         self.rate_limit_probe = RateLimitProbe()
         # Changing an option reloads the entry, so the limits are read once.
-        self._limits = LowBalanceLimits.from_options(options)
+        self._limits = Limits.from_options(options)
         self._memory_loaded = False
         self._failure_before_refresh: ApiStatus | None = None
         self._noticed: set[str] = set()
@@ -181,7 +181,7 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             memory,
             replace(snapshot, rate_limits=self.rate_limit_probe.rate_limits),
             at=now,
-            day_start=dt_util.start_of_local_day(),
+            time_zone=dt_util.get_default_time_zone(),
             limits=self._limits,
         )
         self._log_new_notices(data.balance.notices)

@@ -7,7 +7,7 @@ one subtraction. The series is thinned as it ages, which bounds its size.
 
 from bisect import bisect_left
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 import re
 from typing import Any, Final
@@ -16,17 +16,22 @@ from .activity import Activity, ActivityKind
 from .api import Balance, CurrencyBalance, parse_amount
 
 # Thinning: every change for 2 h, the last sample of each 5 minutes to 48 h, of each
-# hour to 8 days, then only the newest older sample, as the anchor of the window.
-# 5-minute buckets start at every local midnight of every time zone in use.
+# hour to 8 days, of each day to 63 days (this month and the last, whole), then only
+# the newest older sample, as the anchor of the series. Buckets are local time's
+# (the time zone's offset at each sample), so each starts at a local midnight, where
+# "today" and "this month" begin.
 KEEP_ALL: Final = timedelta(hours=2)
 FINE_BUCKET: Final = timedelta(minutes=5)
 KEEP_FINE: Final = timedelta(hours=48)
 COARSE_BUCKET: Final = timedelta(hours=1)
 KEEP_COARSE: Final = timedelta(days=8)
+DAY_BUCKET: Final = timedelta(days=1)
+KEEP_DAILY: Final = timedelta(days=63)
 
 AVERAGE_WINDOW: Final = timedelta(days=7)
 MIN_AVERAGE_SPAN: Final = timedelta(hours=6)
 CENT: Final = Decimal("0.01")
+DAY_SECONDS: Final = Decimal(86400)
 TENTH: Final = Decimal("0.1")
 MAX_STORED_TIME: Final = 2**40  # Unix seconds: beyond the year 36000
 CURRENCY_CODE: Final = re.compile(r"[A-Z]{3}")  # a code as the client writes it
@@ -71,13 +76,43 @@ class Sample:
 
 
 @dataclass(frozen=True, slots=True)
+class Calendar:
+    """Where today and this month began, and where the month ends, in local time."""
+
+    day_start: datetime
+    month_start: datetime
+    month_end: datetime
+
+    @classmethod
+    def of(cls, now: datetime, time_zone: tzinfo) -> Calendar:
+        """The calendar of the local day ``now`` falls on, in ``time_zone``."""
+        local = now.astimezone(time_zone)
+        day = local.date()
+        first = day.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        return cls(
+            day_start=datetime.combine(day, time(), time_zone),
+            month_start=datetime.combine(first, time(), time_zone),
+            month_end=datetime.combine(following, time(), time_zone),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SpendFigures:
-    """What the history says about one currency at one moment."""
+    """What the history says about one currency at one moment.
+
+    ``month_since`` is when this month's spend began to be counted: the 1st's
+    local midnight, or when the series began if that was later.
+    """
 
     today: Decimal
     day_start: datetime
     daily_average: Decimal | None
     days_remaining: Decimal | None
+    month: Decimal
+    month_start: datetime
+    month_since: datetime
+    projected_month: Decimal | None
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -144,7 +179,9 @@ class CurrencyHistory:
         self.revision = 0  # counts added samples, so the store writes only news
         self._thinned_bucket = 0
 
-    def record(self, at: int, row: CurrencyBalance) -> list[Activity]:
+    def record(
+        self, at: int, row: CurrencyBalance, time_zone: tzinfo
+    ) -> list[Activity]:
         """Add a reading; return the money that arrived since the last one."""
         if (total := row.total) is None or not row.is_consistent:
             return []  # wait for a reading that can be trusted
@@ -162,7 +199,7 @@ class CurrencyHistory:
                 Sample(at, last.spent + spent, total, row.granted, row.topped_up)
             )
             self.revision += 1
-        self._thin(at)
+        self._thin(at, time_zone)
         return arrivals
 
     def spent_before(self, at: int) -> Decimal:
@@ -176,27 +213,42 @@ class CurrencyHistory:
         index = bisect_left(self.samples, at, key=lambda sample: sample.at)
         return self.samples[max(index - 1, 0)].spent
 
-    def figures(self, now: datetime, day_start: datetime) -> SpendFigures:
-        """Spend today, the average daily spend and the days the balance lasts."""
+    def figures(self, now: datetime, calendar: Calendar) -> SpendFigures:
+        """Spend today and this month, the average daily spend, the forecasts.
+
+        The month's projection is its spend so far plus the average (as shown,
+        to the cent) for each day, or part of one, left in it.
+        """
         last = self.samples[-1]
-        today = last.spent - self.spent_before(_timestamp(day_start))
+        today = last.spent - self.spent_before(_timestamp(calendar.day_start))
+        month = last.spent - self.spent_before(_timestamp(calendar.month_start))
+        month_since = max(
+            calendar.month_start,
+            datetime.fromtimestamp(self.since, calendar.month_start.tzinfo),
+        )
         window_start = max(_timestamp(now - AVERAGE_WINDOW), self.since)
         span = timedelta(seconds=_timestamp(now) - window_start)
-        if span < MIN_AVERAGE_SPAN:
-            return SpendFigures(today, day_start, None, None)
-        days = Decimal(span.total_seconds()) / Decimal(86400)
-        average = (last.spent - self.spent_before(window_start)) / days
-        remaining = None
-        if average > 0:
-            remaining = _rounded(max(last.total, Decimal(0)) / average, TENTH)
+        average = remaining = projected = None
+        if span >= MIN_AVERAGE_SPAN:
+            days = Decimal(span.total_seconds()) / DAY_SECONDS
+            exact = (last.spent - self.spent_before(window_start)) / days
+            if exact > 0:
+                remaining = _rounded(max(last.total, Decimal(0)) / exact, TENTH)
+            if (average := _rounded(exact, CENT)) is not None:
+                left = Decimal((calendar.month_end - now).total_seconds())
+                projected = _rounded(month + average * left / DAY_SECONDS, CENT)
         return SpendFigures(
             today=today,
-            day_start=day_start,
-            daily_average=_rounded(average, CENT),
+            day_start=calendar.day_start,
+            daily_average=average,
             days_remaining=remaining,
+            month=month,
+            month_start=calendar.month_start,
+            month_since=month_since,
+            projected_month=projected,
         )
 
-    def _thin(self, at: int) -> None:
+    def _thin(self, at: int, time_zone: tzinfo) -> None:
         """Drop what the retention tiers no longer need, once per 5 minutes."""
         bucket = at // int(FINE_BUCKET.total_seconds())
         if bucket == self._thinned_bucket:
@@ -206,7 +258,7 @@ class CurrencyHistory:
         kept = []
         for index, sample in enumerate(samples):
             following = samples[index + 1] if index + 1 < len(samples) else None
-            if following is None or _keep(sample, following, at):
+            if following is None or _keep(sample, following, at, time_zone):
                 kept.append(sample)
         self.samples = kept
 
@@ -223,16 +275,30 @@ def _rounded(value: Decimal, step: Decimal) -> Decimal | None:
         return None
 
 
-def _keep(sample: Sample, following: Sample, now: int) -> bool:
+def _keep(sample: Sample, following: Sample, now: int, time_zone: tzinfo) -> bool:
     """Whether a sample that is not the newest survives thinning."""
     age = timedelta(seconds=now - sample.at)
     if age <= KEEP_ALL:
         return True
-    if age > KEEP_COARSE:
-        # The newest sample beyond the tiers anchors the start of the window.
-        return timedelta(seconds=now - following.at) <= KEEP_COARSE
-    size = int((FINE_BUCKET if age <= KEEP_FINE else COARSE_BUCKET).total_seconds())
-    return sample.at // size != following.at // size  # the last of its bucket
+    if age > KEEP_DAILY:
+        # The newest sample beyond the tiers anchors the start of the series.
+        return timedelta(seconds=now - following.at) <= KEEP_DAILY
+    if age <= KEEP_FINE:
+        size = FINE_BUCKET
+    elif age <= KEEP_COARSE:
+        size = COARSE_BUCKET
+    else:
+        size = DAY_BUCKET
+    # The last of its local bucket.
+    return _local_bucket(sample.at, size, time_zone) != _local_bucket(
+        following.at, size, time_zone
+    )
+
+
+def _local_bucket(at: int, size: timedelta, time_zone: tzinfo) -> int:
+    """The number of the ``size`` bucket of local time that ``at`` falls in."""
+    offset = datetime.fromtimestamp(at, time_zone).utcoffset() or timedelta(0)
+    return int((at + offset.total_seconds()) // size.total_seconds())
 
 
 class BalanceHistory:
@@ -242,13 +308,18 @@ class BalanceHistory:
         """Start empty, or from ``from_dict``."""
         self.currencies = currencies or {}
 
-    def record(self, when: datetime, balance: Balance) -> list[Activity]:
-        """Add one poll's balances; return the money that arrived."""
+    def record(
+        self, when: datetime, balance: Balance, time_zone: tzinfo = UTC
+    ) -> list[Activity]:
+        """Add one poll's balances; return the money that arrived.
+
+        ``time_zone`` is where the days and months of the thinned series begin.
+        """
         at = _timestamp(when)
         arrivals: list[Activity] = []
         for row in balance.balances:
             history = self.currencies.setdefault(row.currency, CurrencyHistory([], at))
-            arrivals += history.record(at, row)
+            arrivals += history.record(at, row, time_zone)
         return arrivals
 
     def last_total(self, currency: str) -> Decimal | None:
@@ -261,10 +332,10 @@ class BalanceHistory:
         """Grows whenever a sample is added to any currency."""
         return sum(history.revision for history in self.currencies.values())
 
-    def figures(self, now: datetime, day_start: datetime) -> dict[str, SpendFigures]:
+    def figures(self, now: datetime, calendar: Calendar) -> dict[str, SpendFigures]:
         """Spend figures of every currency with at least one sample."""
         return {
-            currency: history.figures(now, day_start)
+            currency: history.figures(now, calendar)
             for currency, history in self.currencies.items()
             if history.samples
         }

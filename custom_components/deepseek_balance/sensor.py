@@ -40,6 +40,9 @@ class DeepSeekCurrencySensorDescription(SensorEntityDescription):
     unavailable_without_value: bool = False
     # The name while the account has one currency, when the unit does not say it.
     translation_key_one_currency: str | None = None
+    attributes_fn: Callable[[DeepSeekData, str], dict[str, Any] | None] = (
+        lambda _data, _currency: None
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +114,26 @@ CURRENCY_SENSORS: tuple[DeepSeekCurrencySensorDescription, ...] = (
         suggested_display_precision=1,
         unit_fn=lambda _currency: UnitOfTime.DAYS,
         value_fn=_spend(lambda figures: figures.days_remaining),
+    ),
+    # Counted from the 1st's local midnight, or from when the entry began.
+    DeepSeekCurrencySensorDescription(
+        key="spend_this_month",
+        translation_key="spend_this_month",
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=_spend(lambda figures: figures.month),
+        last_reset_fn=_spend(lambda figures: figures.month_start),
+        attributes_fn=_spend(
+            lambda figures: {"since": figures.month_since.isoformat()}
+        ),
+    ),
+    DeepSeekCurrencySensorDescription(
+        key="projected_spend_this_month",
+        translation_key="projected_spend_this_month",
+        device_class=SensorDeviceClass.MONETARY,
+        suggested_display_precision=2,
+        value_fn=_spend(lambda figures: figures.projected_month),
     ),
 )
 
@@ -248,6 +271,13 @@ class DeepSeekCurrencySensor(DeepSeekEntity, SensorEntity):
     @override
     def native_value(self) -> Decimal | None:
         return self.entity_description.value_fn(self.coordinator.data, self.currency)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        return self.entity_description.attributes_fn(
+            self.coordinator.data, self.currency
+        )
 
     @property
     @override

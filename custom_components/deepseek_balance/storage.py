@@ -3,6 +3,7 @@
 from datetime import datetime
 import logging
 from pathlib import Path
+import re
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
@@ -18,9 +19,9 @@ from .history import CURRENCY_CODE, BalanceHistory, UnreadableMemoryError
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
-# 2 adds the sensors shown, 3 the last known state, 4 the last event fired; an
-# older store lacks them.
-STORAGE_MINOR_VERSION: Final = 4
+# 2 adds the sensors shown, 3 the last known state, 4 the last event fired, 5 the
+# month over budget; an older store lacks them.
+STORAGE_MINOR_VERSION: Final = 5
 SAVE_DELAY: Final = 300  # seconds
 
 
@@ -142,6 +143,8 @@ def memory_as_dict(memory: EntryMemory) -> dict[str, Any]:
             "low_balance": memory.last_known.low_balance,
             "available": memory.last_known.available,
             "activity": _fired_as_dict(memory.last_known.activity),
+            "over_budget": memory.last_known.over_budget,
+            "budget_month": memory.last_known.budget_month,
         },
         "sensors": {
             "currencies": memory.sensors.currencies,
@@ -168,6 +171,8 @@ def memory_from_dict(data: Any) -> EntryMemory:
             low_balance=_stored_flag(last_known, "low_balance"),
             available=_stored_flag(last_known, "available"),
             activity=_stored_fired(last_known.get("activity")),
+            over_budget=_stored_flag(last_known, "over_budget"),
+            budget_month=_stored_month(last_known.get("budget_month")),
         ),
         _stored_sensors(data["sensors"])
         if "sensors" in data
@@ -235,3 +240,12 @@ def _is_aware_time(text: str) -> bool:
         return datetime.fromisoformat(text).tzinfo is not None
     except ValueError:
         return False
+
+
+def _stored_month(value: Any) -> str | None:
+    """A month as ``LastKnown.budget_month`` holds it: "2026-12", or ``None``."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise UnreadableMemoryError("last_known.budget_month is not a month")
+    return value
