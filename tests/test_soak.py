@@ -7,8 +7,9 @@ is known before it runs and checked after it.
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+import itertools
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -21,6 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.deepseek_balance.api import DeepSeekClient
+from custom_components.deepseek_balance.history import BalanceHistory, Calendar
 from deepseek_simulator import (
     DEFAULT_API_KEY,
     DeepSeekSimulator,
@@ -251,6 +253,17 @@ async def run_poll(
     return probed
 
 
+@pytest.fixture(autouse=True)
+def before_a_months_end(freezer: FrozenDateTimeFactory) -> None:
+    """Start at 08:00 on 30 November, Pacific time: the polls cross into December."""
+    freezer.move_to("2026-11-30 16:00:00+00:00")
+
+
+# Answers whose CNY total is believed, and recorded: where spend can be seen.
+TRUSTED = {Scenario.NORMAL, Scenario.RATE_LIMIT_HEADERS, Scenario.ACCOUNT_UNAVAILABLE}
+TRUSTED |= {Scenario.JUNK_CURRENCY}
+
+
 async def test_soak(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -274,6 +287,7 @@ async def test_soak(
     probe = ProbeModel()
     probe.record(dt_util.utcnow(), Scenario.NORMAL)  # set-up's first poll
 
+    readings: list[tuple[datetime, Decimal]] = []
     for poll, (on_balance, on_models) in enumerate(zip(balances, models, strict=True)):
         if poll % 7 == 0:
             simulator.state.spend("CNY", Decimal("0.01"))
@@ -284,6 +298,8 @@ async def test_soak(
         requests_after = simulator.state.requests[BALANCE]
         probes += probed
 
+        if on_balance in TRUSTED:
+            readings.append((dt_util.now(), simulator.state.accounts["CNY"].total))
         expected = expected_states(simulator, on_balance, probe)
         states = {
             entity_id: state.state if (state := hass.states.get(entity_id)) else None
@@ -315,6 +331,7 @@ async def test_soak(
     # Nothing arrived and nothing was invented: all that left was spent.
     assert history[-1].spent == Decimal(110) - history[-1].total
     assert {kind for kind, _ in fired} == {"account_unavailable"}
+    assert_december_spent_as_seen(coordinator.memory.history, readings)
 
     await assert_nothing_lingers_after_unload(hass, init_integration)
     with capsys.disabled():
@@ -326,6 +343,22 @@ async def test_soak(
             f"{retry_afters_honoured}, rate-limit probes {probes}, "
             f"history samples {len(history)}"
         )
+
+
+def assert_december_spent_as_seen(
+    history: BalanceHistory, readings: list[tuple[datetime, Decimal]]
+) -> None:
+    """December's spend: each fall first seen after the 1st's midnight, once."""
+    now = dt_util.now()
+    calendar = Calendar.of(now, now.tzinfo or UTC)
+    assert readings[0][0] < calendar.month_start < readings[-1][0]
+    december = sum(
+        max(before - after, Decimal(0))
+        for (_, before), (at, after) in itertools.pairwise(readings)
+        if at >= calendar.month_start
+    )
+
+    assert history.figures(now, calendar)["CNY"].month == december
 
 
 def assert_logged_once_per_outage(
