@@ -1,4 +1,4 @@
-"""The demo's DeepSeek account: a week of daily-rhythm spending behind it.
+"""The demo's DeepSeek account: the month so far (a week at least) behind it.
 
 ``scripts/develop`` (demo mode) starts the simulator with this week, then hands the
 same week to Home Assistant as the integration's stored history and as long-term
@@ -37,6 +37,7 @@ START_GRANTED: Final = Decimal("3.20")
 START_TOPPED_UP: Final = Decimal("21.40")
 TOP_UP: Final = Decimal(100)
 TOP_UP_AFTER: Final = timedelta(days=3, hours=2, minutes=12)  # from the week's start
+DAY_BEFORE_THE_WEEK: Final = Decimal(6)  # CNY more at the start, for each such day
 # Lands once Home Assistant watches, so the dashboard shows it as the last activity.
 GRANT: Final = Decimal("10.00")
 
@@ -61,31 +62,44 @@ class Reading:
         return self.granted + self.topped_up
 
 
-def demo_week(now: datetime) -> list[Reading]:
-    """The account every 5 minutes of the week up to ``now``, oldest first.
+def demo_history(now: datetime) -> list[Reading]:
+    """The account every 5 minutes up to ``now``, oldest first.
 
-    Spending is charged in whole cents, granted credit first, as DeepSeek does; the
-    top-up lands on the fourth day.
+    From the 1st's local midnight, or from a week before ``now`` if that is
+    earlier. Spending is charged in whole cents, granted credit first, as DeepSeek
+    does; the top-up lands on the fourth day of the last week. Each day before that
+    week starts with about a day's spending more, so the week looks the same.
     """
-    start = now - WEEK
-    granted, topped_up = START_GRANTED, START_TOPPED_UP
+    week_start = now - WEEK
+    local = now.astimezone(ZoneInfo(DEMO_TIME_ZONE))
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = min(week_start, month_start)
+    extra_days = (week_start - start) // STEP * STEP / timedelta(days=1)
+    granted = START_GRANTED
+    topped_up = START_TOPPED_UP + DAY_BEFORE_THE_WEEK * Decimal(str(extra_days))
+    topped_up = topped_up.quantize(CENT)
     owed = Decimal(0)
     readings = [Reading(start, granted, topped_up)]
+    before = start
     for at in _steps(start, now):
-        owed += spending_rate(at - STEP) * Decimal(STEP.total_seconds()) / 3600
+        hours = Decimal((at - before).total_seconds()) / 3600
+        owed += spending_rate(before) * hours
         cents = owed.quantize(CENT, rounding=ROUND_DOWN)
         owed -= cents
         from_granted = min(cents, granted)
         granted -= from_granted
         topped_up -= cents - from_granted
-        if at - STEP < start + TOP_UP_AFTER <= at:
+        if before < week_start + TOP_UP_AFTER <= at:
             topped_up += TOP_UP
         readings.append(Reading(at, granted, topped_up))
+        before = at
     return readings
 
 
 def _steps(start: datetime, end: datetime) -> Iterator[datetime]:
+    """Every 5 minutes after ``start``, and ``end`` itself last."""
     at = start + STEP
-    while at <= end:
+    while at < end:
         yield at
         at += STEP
+    yield end

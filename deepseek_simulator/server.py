@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .demo import Reading, demo_week, spending_rate
+from .demo import Reading, demo_history, spending_rate
 
 DEFAULT_API_KEY = "sk-test-0000"
 CONTROL_PREFIX = "/_simulator"
@@ -205,7 +205,7 @@ class SimulatorState:
                 for currency, (granted, topped_up) in saved["accounts"].items()
             }
             return
-        self.history = demo_week(datetime.now(UTC).replace(microsecond=0))
+        self.history = demo_history(datetime.now(UTC).replace(microsecond=0))
         last = self.history[-1]
         self.accounts = {"CNY": CurrencyAccount(last.granted, last.topped_up)}
         self.save()

@@ -10,7 +10,9 @@ request.
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+import json
 from pathlib import Path
 import statistics
 import sys
@@ -20,7 +22,12 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from custom_components.deepseek_balance.api import DeepSeekClient
+from custom_components.deepseek_balance.api import (
+    Balance,
+    CurrencyBalance,
+    DeepSeekClient,
+)
+from custom_components.deepseek_balance.history import BalanceHistory
 from deepseek_simulator import (
     DEFAULT_API_KEY,
     SimulatorState,
@@ -82,6 +89,25 @@ async def _run(latency: float, polls: int) -> None:
     )
 
 
+def history_size(days: int = 31) -> tuple[int, int]:
+    """Bytes and samples of the stored history of a busy month at 30 s polls.
+
+    The balance falls at every poll, the worst case for the thinned series.
+    """
+    history = BalanceHistory()
+    start = datetime(2026, 11, 30, tzinfo=UTC)
+    topped_up = Decimal(100000)
+    for poll in range(days * 24 * 120 + 1):
+        balance = Balance(
+            is_available=True,
+            balances=(CurrencyBalance("CNY", topped_up, Decimal(0), topped_up),),
+        )
+        history.record(start + timedelta(seconds=30 * poll), balance)
+        topped_up -= Decimal("0.01")
+    size = len(json.dumps(history.as_dict(), separators=(",", ":")))
+    return size, len(history.currencies["CNY"].samples)
+
+
 def main() -> None:
     """Parse arguments and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -89,6 +115,11 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=50)
     args = parser.parse_args()
     asyncio.run(_run(args.latency, args.polls))
+    size, samples = history_size()
+    print(
+        f"stored history of 31 days of 30 s polls, the balance falling at each: "
+        f"{size / 1000:.1f} kB, {samples} samples"
+    )
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ class HourEnd:
     spent: Decimal  # everything spent since the week began
     spend_today: Decimal
     day_start: datetime
+    spend_month: Decimal
+    month_start: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,19 @@ class DemoSeed:
                 # Relative to the last imported hour: the recorder's own sums start
                 # at 0 when it compiles the first hour after the import.
                 "sum": float(hour.total - last.total),
+            }
+            for hour in self.hours
+        ]
+
+    def month_statistics(self) -> list[dict[str, Any]]:
+        """Hourly rows of *Spend this month* (state class total, monthly reset)."""
+        last = self.hours[-1]
+        return [
+            {
+                "start": hour.start.isoformat(),
+                "state": float(hour.spend_month),
+                "last_reset": hour.month_start.isoformat(),
+                "sum": float(hour.spent - last.spent),
             }
             for hour in self.hours
         ]
@@ -101,4 +116,6 @@ def _hour_end(history: BalanceHistory, end: datetime, time_zone: tzinfo) -> Hour
         spent=last.spent,
         spend_today=figures.today,
         day_start=day_start,
+        spend_month=figures.month,
+        month_start=calendar.month_start,
     )

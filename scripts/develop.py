@@ -48,20 +48,37 @@ DEEPSEEK_URL = "https://api.deepseek.com"
 DASHBOARD_URL_PATH = "deepseek-wall"  # the example dashboard's one view is "deepseek"
 LOGIN_FILE = ".develop.json"  # the demo user's login, kept with the configuration
 # The demo's low-balance limits; the dashboard's gauge follows the threshold.
-DEMO_OPTIONS = {"scan_interval": 30, "low_balance_threshold": 20, "low_balance_days": 7}
+DEMO_OPTIONS = {
+    "scan_interval": 30,
+    "low_balance_threshold": 20,
+    "monthly_budget": 200,
+    "low_balance_days": 7,
+}
 
 
-def dashboard_config(prefix: str, low_balance_threshold: float) -> dict[str, Any]:
-    """The example dashboard for one entry, its gauge red below the threshold."""
+def dashboard_config(
+    prefix: str, low_balance_threshold: float, monthly_budget: float = 0
+) -> dict[str, Any]:
+    """The example dashboard for one entry, its gauges set by the options.
+
+    The balance gauge is red below the low-balance threshold; the month's gauge
+    is red past the budget. The all-red gauge of an account that cannot pay stays.
+    """
     text = (ROOT / "examples/dashboard.yaml").read_text()
     config: dict[str, Any] = yaml.safe_load(text.replace("deepseek_1a2b", prefix))
-    if low_balance_threshold > 0:
-        for view in config["views"]:
-            for section in view.get("sections", []):
-                for card in section.get("cards", []):
-                    # The gauge of a healthy account; the other one is all red.
-                    if card["type"] == "gauge" and len(card["segments"]) > 1:
-                        card["segments"] = gauge_segments(low_balance_threshold)
+    gauges = [
+        card
+        for view in config["views"]
+        for section in view.get("sections", [])
+        for card in section.get("cards", [])
+        if card["type"] == "gauge" and len(card["segments"]) > 1
+    ]
+    for gauge in gauges:
+        if "projected" in gauge["entity"] and monthly_budget > 0:
+            gauge["max"] = round(1.5 * monthly_budget)
+            gauge["segments"][1]["from"] = monthly_budget
+        elif "projected" not in gauge["entity"] and low_balance_threshold > 0:
+            gauge["segments"] = gauge_segments(low_balance_threshold)
     return config
 
 
@@ -170,7 +187,7 @@ class Develop:
                     Reading(datetime.fromisoformat(at), Decimal(g), Decimal(t))
                     for at, g, t in await simulator.history()
                 ]:
-                    await self._seed_demo_week(api, entry_id, readings)
+                    await self._seed_demo_history(api, entry_id, readings)
                     await self._land_the_grant(api, simulator)
                 else:
                     print(
@@ -178,15 +195,19 @@ class Develop:
                         f"{self.config_dir} for a new demo with a week behind it.",
                         flush=True,
                     )
-        # With a real key the gauge keeps the example's bands (see the README).
-        threshold = DEMO_OPTIONS["low_balance_threshold"] if self.demo else 0
+        # With a real key the gauges keep the example's bands (see the README).
+        options = DEMO_OPTIONS if self.demo else {}
         await api.install_dashboard(
             DASHBOARD_URL_PATH,
             "DeepSeek",
-            dashboard_config(self.prefix, threshold),
+            dashboard_config(
+                self.prefix,
+                options.get("low_balance_threshold", 0),
+                options.get("monthly_budget", 0),
+            ),
         )
 
-    async def _seed_demo_week(
+    async def _seed_demo_history(
         self, api: HomeAssistantApi, entry_id: str, readings: list[Reading]
     ) -> None:
         """Give Home Assistant the week the demo account has behind it.
@@ -204,6 +225,7 @@ class Develop:
         imports = {
             f"sensor.{self.prefix}_total_balance_cny": seed.balance_statistics(),
             f"sensor.{self.prefix}_spend_today_cny": seed.spend_statistics(),
+            f"sensor.{self.prefix}_spend_this_month_cny": seed.month_statistics(),
         }
         for statistic_id, rows in imports.items():
             await api.import_statistics(statistic_id, "CNY", rows)

@@ -71,6 +71,7 @@ def write_config(config_dir: Path, *, http_port: int) -> None:
         "frontend:\n"
         "config:\n"
         "history:\n"
+        "logbook:\n"
         "logger:\n"
         "  default: warning\n"
         "  logs:\n"

@@ -68,3 +68,74 @@ async def test_blueprint_notifies_with_balance_and_days(hass: HomeAssistant) -> 
         "title": "DeepSeek balance is low",
         "message": "18.40 CNY left, about 3.1 days at the current pace.",
     }
+
+
+BUDGET_BLUEPRINT = BLUEPRINT.with_name("monthly_budget_notify.yaml")
+BUDGET_INPUTS = {
+    "activity": "event.deepseek_1a2b_balance_activity",
+    "monthly_budget": "binary_sensor.deepseek_1a2b_monthly_budget",
+    "notify_action": "notify.phone",
+}
+
+
+def install_budget_blueprint(config_dir: str) -> None:
+    target = Path(config_dir) / "blueprints/automation/deepseek_balance"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / BUDGET_BLUEPRINT.name).write_text(BUDGET_BLUEPRINT.read_text())
+
+
+def test_the_budget_blueprint_is_valid() -> None:
+    blueprint = models.Blueprint(
+        load_yaml_dict(BUDGET_BLUEPRINT),
+        expected_domain=AUTOMATION_DOMAIN,
+        schema=AUTOMATION_BLUEPRINT_SCHEMA,
+    )
+
+    assert set(blueprint.inputs) == set(BUDGET_INPUTS)
+
+
+async def test_the_budget_blueprint_notifies_once_with_the_month(
+    hass: HomeAssistant,
+) -> None:
+    calls: list[ServiceCall] = []
+
+    async def record(call: ServiceCall) -> None:
+        calls.append(call)
+
+    hass.services.async_register("notify", "phone", record)
+    activity = BUDGET_INPUTS["activity"]
+    hass.states.async_set(activity, "unavailable")
+    hass.states.async_set(
+        BUDGET_INPUTS["monthly_budget"], "on", {"spend": 92.4, "budget": 150.0}
+    )
+    await hass.async_add_executor_job(install_budget_blueprint, hass.config.path())
+    config: dict[str, Any] = {
+        AUTOMATION_DOMAIN: {
+            "use_blueprint": {
+                "path": f"deepseek_balance/{BUDGET_BLUEPRINT.name}",
+                "input": BUDGET_INPUTS,
+            }
+        }
+    }
+    assert await async_setup_component(hass, AUTOMATION_DOMAIN, config)
+    over = {"event_type": "over_budget", "amount": 163.2, "budget": 150.0}
+    over |= {"currency": "CNY"}
+
+    # A restart restores the last event: no news.
+    hass.states.async_set(activity, "2026-12-14T09:00:00.000+00:00", over)
+    await hass.async_block_till_done()
+    assert calls == []
+    # Another kind of activity: not this automation's.
+    hass.states.async_set(
+        activity, "2026-12-14T10:00:00.000+00:00", {"event_type": "top_up"}
+    )
+    hass.states.async_set(activity, "2026-12-15T09:00:00.000+00:00", over)
+    await hass.async_block_till_done()
+
+    assert [call.data for call in calls] == [
+        {
+            "title": "DeepSeek is over its monthly budget",
+            "message": "This month: 92.4 CNY spent, 163.2 projected, against a budget "
+            "of 150.0 CNY.",
+        }
+    ]

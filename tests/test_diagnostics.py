@@ -34,6 +34,8 @@ async def test_diagnostics(
             "modified_at",
             "last_success_time",
             "day_start",
+            "month_start",
+            "month_since",
             "last_run",
         )
     )

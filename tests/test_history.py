@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from homeassistant.helpers.json import json_bytes
 
@@ -191,10 +192,10 @@ def test_round_trip_through_the_store_format() -> None:
     assert restored.currencies["CNY"].since == history.currencies["CNY"].since
 
 
-def test_thirty_days_of_thirty_second_polls_stay_small_and_right() -> None:
-    """A busy account: the balance changes at every poll for 30 days."""
+def test_a_month_of_thirty_second_polls_stays_small_and_right() -> None:
+    """A busy account: the balance changes at every poll for 31 days."""
     history = BalanceHistory()
-    polls = (30 * 24 + 12) * 120  # to noon of day 31
+    polls = (31 * 24 + 12) * 120  # from 20 November to noon of 21 December
     topped_up = Decimal(100000)
     for poll in range(polls + 1):
         history.record(START + timedelta(seconds=30 * poll), balance("0", topped_up))
@@ -210,6 +211,27 @@ def test_thirty_days_of_thirty_second_polls_stay_small_and_right() -> None:
     assert figures.daily_average == Decimal("28.80")
     # 1,441 readings from 00:00:00 to 12:00:00, the one at midnight included.
     assert figures.today == Decimal("14.41")
+    # From 1 December 00:00:00 on: 20 whole days and 1,441 readings more.
+    assert figures.month == Decimal("0.01") * (20 * 2880 + 1441)
+
+
+def test_the_day_buckets_are_local_days() -> None:
+    """In Kolkata (UTC+5:30) the month still begins at local midnight, exactly."""
+    kolkata = ZoneInfo("Asia/Kolkata")
+    history = BalanceHistory()
+    topped_up = Decimal(1000)
+    start = datetime(2026, 11, 20, tzinfo=kolkata)
+    for step in range(40 * 24 * 4 + 1):  # 40 days, a fall every 15 minutes
+        history.record(
+            start + timedelta(minutes=15 * step), balance("0", topped_up), kolkata
+        )
+        topped_up -= Decimal("0.01")
+    now = start + timedelta(days=40)
+
+    figures = history.figures(now, Calendar.of(now, kolkata))["CNY"]
+
+    # 1 to 30 December 00:00 local: 29 days of 96 falls, and the one at 00:00.
+    assert figures.month == Decimal("0.01") * (29 * 96 + 1)
 
 
 def test_revision_counts_only_new_samples() -> None:

@@ -5,6 +5,7 @@ Home Assistant runs in New York (UTC-5 in winter); time moves by the hour.
 
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -100,6 +101,12 @@ async def test_the_projection_is_spend_plus_the_average_for_the_days_left(
     assert number(hass, AVERAGE) == Decimal("6.00")  # 3.75 over 15 hours
     assert state_of(hass, PROJECTED) == f"{expected.quantize(Decimal('0.01'))}"
     assert state_of(hass, PROJECTED) == "186.25"
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "*Spend this month* 2.50" in readme
+    assert (
+        "*Projected spend* 186.25 (2.50 + 6.00 \N{MULTIPLICATION SIGN}\n30.625"
+        in readme
+    )
 
 
 def budget_attributes(hass: HomeAssistant) -> dict[str, Any]:

@@ -178,6 +178,7 @@ class CurrencyHistory:
         self.since = since
         self.revision = 0  # counts added samples, so the store writes only news
         self._thinned_bucket = 0
+        self._local: _LocalTime | None = None
 
     def record(
         self, at: int, row: CurrencyBalance, time_zone: tzinfo
@@ -255,10 +256,13 @@ class CurrencyHistory:
             return
         self._thinned_bucket = bucket
         samples = self.samples
+        if self._local is None or self._local.time_zone is not time_zone:
+            self._local = _LocalTime(time_zone)
+        local = self._local
         kept = []
         for index, sample in enumerate(samples):
             following = samples[index + 1] if index + 1 < len(samples) else None
-            if following is None or _keep(sample, following, at, time_zone):
+            if following is None or _keep(sample, following, at, local):
                 kept.append(sample)
         self.samples = kept
 
@@ -275,7 +279,7 @@ def _rounded(value: Decimal, step: Decimal) -> Decimal | None:
         return None
 
 
-def _keep(sample: Sample, following: Sample, now: int, time_zone: tzinfo) -> bool:
+def _keep(sample: Sample, following: Sample, now: int, local: _LocalTime) -> bool:
     """Whether a sample that is not the newest survives thinning."""
     age = timedelta(seconds=now - sample.at)
     if age <= KEEP_ALL:
@@ -290,15 +294,33 @@ def _keep(sample: Sample, following: Sample, now: int, time_zone: tzinfo) -> boo
     else:
         size = DAY_BUCKET
     # The last of its local bucket.
-    return _local_bucket(sample.at, size, time_zone) != _local_bucket(
-        following.at, size, time_zone
-    )
+    return local.bucket(sample.at, size) != local.bucket(following.at, size)
 
 
-def _local_bucket(at: int, size: timedelta, time_zone: tzinfo) -> int:
-    """The number of the ``size`` bucket of local time that ``at`` falls in."""
-    offset = datetime.fromtimestamp(at, time_zone).utcoffset() or timedelta(0)
-    return int((at + offset.total_seconds()) // size.total_seconds())
+class _LocalTime:
+    """Local time in one zone, its offset looked up once a quarter of an hour.
+
+    Offsets change on the quarter hour in every zone in use, so a sample's offset
+    is that of its quarter hour. The lookups are kept between thinnings, for the
+    quarters the series spans (about 6,000).
+    """
+
+    MAX_KEPT: Final = 20_000
+
+    def __init__(self, time_zone: tzinfo) -> None:
+        self.time_zone = time_zone
+        self._offsets: dict[int, int] = {}
+
+    def bucket(self, at: int, size: timedelta) -> int:
+        """The number of the ``size`` bucket of local time that ``at`` falls in."""
+        quarter = at // 900
+        if (offset := self._offsets.get(quarter)) is None:
+            if len(self._offsets) >= self.MAX_KEPT:
+                self._offsets.clear()
+            moment = datetime.fromtimestamp(quarter * 900, self.time_zone)
+            offset = int((moment.utcoffset() or timedelta(0)).total_seconds())
+            self._offsets[quarter] = offset
+        return (at + offset) // int(size.total_seconds())
 
 
 class BalanceHistory:

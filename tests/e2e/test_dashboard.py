@@ -38,6 +38,7 @@ from scripts.harness import (
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 WALL_SIZES = [(1024, 600), (800, 1280), (1920, 1080)]
+SIDEBAR, HEADER = 256, 56  # Home Assistant's own, beside and above the view
 POLL_WITHIN = 30  # a poll asked for inside the 10 s debounce runs when it ends
 DASHBOARD = "deepseek-wall/deepseek"  # its entity IDs are the demo key's: ••••1a2b
 # What the frontend writes where a value or an entity is missing.
@@ -76,6 +77,7 @@ INSPECT_CARDS = """
       text: textOf(card),
       bottom: box.bottom,
       right: box.right,
+      area: box.width * box.height,
       cut: elements.filter((el) => {
         const style = getComputedStyle(el);
         const clips = style.textOverflow === "ellipsis" || style.overflow !== "visible";
@@ -154,9 +156,13 @@ HEALTHY = {
 }
 
 
-def shown_when_healthy(card: dict[str, Any]) -> bool:
+def shown_when_healthy(card: dict[str, Any], size: tuple[int, int]) -> bool:
     """Whether a card's ``visibility`` conditions hold for a healthy account."""
     for condition in card.get("visibility", []):
+        if condition["condition"] == "screen":
+            if not shows_on(card, size):
+                return False
+            continue
         state = HEALTHY[condition["entity"]]
         if "state" in condition and state != condition["state"]:
             return False
@@ -165,14 +171,28 @@ def shown_when_healthy(card: dict[str, Any]) -> bool:
     return True
 
 
-def dashboard_cards() -> list[dict[str, Any]]:
+def dashboard_cards(size: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+    """The example's cards; with a screen size, those of its sections shown there."""
     config = yaml.safe_load((ROOT / "examples/dashboard.yaml").read_text())
     return [
         card
         for view in config["views"]
         for section in view["sections"]
+        if size is None or shows_on(section, size)
         for card in section["cards"]
     ]
+
+
+def shows_on(section: dict[str, Any], size: tuple[int, int]) -> bool:
+    """Whether a section's screen conditions hold: "(min-width: Npx), …" only."""
+    for condition in section.get("visibility", []):
+        assert condition["condition"] == "screen"
+        queries = re.findall(
+            r"\(min-(width|height): (\d+)px\)", condition["media_query"]
+        )
+        if not any(size[0 if d == "width" else 1] >= int(px) for d, px in queries):
+            return False
+    return True
 
 
 async def test_demo_is_full_at_once(
@@ -206,7 +226,8 @@ async def test_demo_is_full_at_once(
                 statistic_id: len(rows.get(statistic_id, []))
                 for statistic_id in statistic_ids
             }
-            if min(days.values()) < 7:  # a week of statistics, imported as demo data
+            # A week of statistics, imported as demo data: a row a day, a month.
+            if min(days.values()) < (1 if card["period"] == "month" else 7):
                 empty_graphs.append((card["title"], days))
         await api.close()
 
@@ -266,7 +287,9 @@ async def test_dashboard_fits_a_wall_panel(
 
     with capsys.disabled():
         print(f"\n{width}x{height}: {screenshot}")  # noqa: T201
-    assert len(cards) == len([c for c in dashboard_cards() if shown_when_healthy(c)])
+    size = (width, height)
+    expected = [c for c in dashboard_cards(size) if shown_when_healthy(c, size)]
+    assert len(cards) == len(expected)
     assert [
         card["text"]
         for card in cards
@@ -274,6 +297,14 @@ async def test_dashboard_fits_a_wall_panel(
     ] == []
     assert [(card["text"], card["cut"]) for card in cards if card["cut"]] == []
     assert [(card["text"], card["outside"]) for card in cards if card["outside"]] == []
+    # On a big screen the cards use it: at least half of what the view shows.
+    if (width, height) != (1024, 600):
+        sidebar = SIDEBAR if width >= 1280 else 0  # folded away on a tablet
+        view = (width - sidebar) * (height - HEADER)
+        covered = sum(card["area"] for card in cards) / view
+        with capsys.disabled():
+            print(f"  cards cover {covered:.0%} of the view")  # noqa: T201
+        assert covered >= 0.5, covered
     below = [card["text"] for card in cards if card["bottom"] > height]
     beside = [card["text"] for card in cards if card["right"] > width]
     assert below == []
