@@ -29,7 +29,10 @@ from custom_components.deepseek_balance.sensor import (
 )
 
 COMPONENT = Path(config_flow.__file__).parent
-LANGUAGES = ["en", "zh-Hans"]
+LANGUAGES = sorted(path.stem for path in (COMPONENT / "translations").glob("*.json"))
+SHIPPED = [
+    "de", "en", "es", "fr", "it", "ja", "nl", "pl", "pt-BR", "ru", "zh-Hans", "zh-Hant",
+]  # fmt: skip
 FLOW_SCHEMAS = {
     ("config", "user"): config_flow.credentials_schema(
         key_required=True, base_url="", show_base_url=False
@@ -309,13 +312,41 @@ def test_every_used_key_is_translated(language: str) -> None:
     assert all(texts[key].strip() for key in used)
 
 
-def test_languages_have_the_same_keys_and_placeholders() -> None:
-    english, chinese = (translations(language) for language in LANGUAGES)
+def test_the_languages_of_home_assistants_largest_communities_are_shipped() -> None:
+    assert LANGUAGES == SHIPPED
 
-    assert english.keys() == chinese.keys()
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
+def test_a_language_has_englishs_keys_and_placeholders(language: str) -> None:
+    english, other = translations("en"), translations(language)
+
+    assert list(other) == list(english)  # the same keys, in the same order
     for key, text in english.items():
-        placeholders = set(re.findall(r"{(\w+)}", text))
-        assert placeholders == set(re.findall(r"{(\w+)}", chinese[key])), key
+        placeholders = sorted(re.findall(r"{(\w+)}", text))
+        assert placeholders == sorted(re.findall(r"{(\w+)}", other[key])), key
+
+
+# Strings a language may leave as in English: names, codes and units, and words
+# the language shares with English.
+SAME_AS_ENGLISH = {
+    "DeepSeek Balance",
+    "OK",
+    "Budget",  # German, Dutch, French, Italian
+    "tokens",  # Dutch, Spanish, Brazilian Portuguese: HA's own word for them
+}
+
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
+def test_no_string_is_left_in_english(language: str) -> None:
+    english, other = translations("en"), translations(language)
+
+    left = {
+        ".".join(key): text
+        for key, text in other.items()
+        if text == english[key] and text not in SAME_AS_ENGLISH
+    }
+
+    assert left == {}
 
 
 def test_no_key_references_in_a_custom_integration() -> None:
@@ -342,7 +373,7 @@ SAMPLES = {
     "error": "Unexpected answer (HTTP 500)",
     "currency": "CNY",
 }
-WORD = re.compile(r"[^\W_]{3,}")  # letters and digits, or a run of CJK characters
+WORD = re.compile(r"\w{3,}")  # letters, digits and _, or a run of CJK characters
 
 
 def words(text: str) -> list[str]:

@@ -27,6 +27,7 @@ import yaml
 
 from scripts.harness import (
     CHROMIUM_ARGS,
+    DOMAIN,
     ROOT,
     HomeAssistantApi,
     SimulatorControl,
@@ -445,6 +446,143 @@ async def activity_of(api: HomeAssistantApi, event_type: str) -> dict[str, Any] 
 
 async def is_state(api: HomeAssistantApi, entity_id: str, expected: str) -> bool:
     return await api.state(entity_id) == expected
+
+
+# Every label of an open dialog, cut (its box narrower than its text) or not.
+INSPECT_DIALOG = """
+() => {
+  const deep = (root, found = []) => {
+    for (const el of root.querySelectorAll("*")) {
+      found.push(el);
+      if (el.shadowRoot) deep(el.shadowRoot, found);
+    }
+    return found;
+  };
+  const flow = deep(document).find((el) => el.tagName === "DIALOG-DATA-ENTRY-FLOW");
+  if (!flow) return null;
+  const own = (el) => [
+    ...el.childNodes, ...(el.shadowRoot ? el.shadowRoot.childNodes : []),
+  ].filter((child) => child.nodeType === Node.TEXT_NODE)
+    .map((child) => child.textContent.trim()).filter(Boolean).join(" ");
+  // The dialog's own boxes: an element there with a size is shown.
+  const shown = deep(flow.shadowRoot || flow, [flow]).filter((el) => {
+    const box = el.getBoundingClientRect();
+    const visible = getComputedStyle(el).visibility !== "hidden";
+    return box.width > 0 && box.height > 0 && visible;
+  });
+  // Its shown text in reading order, an emphasised word in its place.
+  const read = (node, found = []) => {
+    for (const child of [
+      ...(node.shadowRoot ? node.shadowRoot.childNodes : []), ...node.childNodes,
+    ]) {
+      if (child.nodeType === Node.TEXT_NODE) {
+        if (shown.includes(child.parentElement)) found.push(child.textContent.trim());
+      } else if (child.nodeType === Node.ELEMENT_NODE) {
+        read(child, found);
+      }
+    }
+    return found;
+  };
+  return {
+    text: read(flow).filter(Boolean).join(" | "),
+    cut: shown.filter((el) => {
+      const style = getComputedStyle(el);
+      const clips = style.textOverflow === "ellipsis" || style.overflow !== "visible";
+      return clips && own(el) && el.scrollWidth > el.clientWidth + 1;
+    }).map(own),
+  };
+}
+"""
+FORM_LANGUAGES = {"de": "de-DE", "ja": "ja-JP"}
+
+
+def shown_as(text: str) -> str:
+    """A text as the dialog's labels spell it: no markdown, no spaces, no joins.
+
+    An emphasised word is a label of its own, so the texts are compared without
+    the separators between labels.
+    """
+    return re.sub(r"[\s|*]", "", text)
+
+
+async def open_flow_dialog(page: Page, button: str | None) -> dict[str, Any]:
+    """Wait for the flow dialog; with ``button``, click that first."""
+    if button is not None:
+        await page.get_by_role("button", name=button).first.click()
+    for _ in range(40):
+        await page.wait_for_timeout(500)
+        found = await page.evaluate(INSPECT_DIALOG)
+        if found and found["text"] and "DeepSeek" in found["text"]:
+            await page.wait_for_timeout(1_000)
+            return await page.evaluate(INSPECT_DIALOG)
+    pytest.fail(f"no DeepSeek flow dialog on {page.url}")
+
+
+@pytest.mark.parametrize("language", FORM_LANGUAGES)
+async def test_the_forms_read_in_german_and_japanese(
+    chromium: str,
+    demo: Demo,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    language: str,
+) -> None:
+    """The add-account form and the options form, in the user's own language."""
+    folder = Path(
+        os.environ.get("DASHBOARD_SCREENSHOTS", tmp_path_factory.getbasetemp())
+    )
+    translations = json.loads(
+        (
+            ROOT / f"custom_components/deepseek_balance/translations/{language}.json"
+        ).read_text()
+    )
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_ARGS
+        )
+        locale = FORM_LANGUAGES[language]
+        page = await logged_in_page(
+            browser,
+            demo,
+            f"/config/integrations/dashboard/add?domain={DOMAIN}",
+            (1280, 900),
+            locale,
+        )
+        # Home Assistant asks first whether to set the integration up.
+        await page.get_by_role("button", name="OK").click()
+        add = await open_flow_dialog(page, None)
+        await page.screenshot(path=str(folder / f"config-flow-{language}.png"))
+        await page.close()
+        page = await logged_in_page(
+            browser,
+            demo,
+            f"/config/integrations/integration/{DOMAIN}",
+            (1280, 900),
+            locale,
+        )
+        options = await open_flow_dialog(page, OPTIONS_BUTTON[language])
+        await page.screenshot(path=str(folder / f"options-{language}.png"))
+        await browser.close()
+
+    user = translations["config"]["step"]["user"]
+    assert shown_as(user["title"]) in shown_as(add["text"])
+    assert shown_as(user["data_description"]["api_key"]) in shown_as(add["text"])
+    init = translations["options"]["step"]["init"]
+    assert shown_as(init["title"]) in shown_as(options["text"])
+    missing = [
+        key
+        for key, text in init["data_description"].items()
+        if shown_as(text.format(currency="CNY")) not in shown_as(options["text"])
+    ]
+    assert missing == []
+    assert add["cut"] == []
+    assert options["cut"] == []
+    with capsys.disabled():
+        print(f"\nforms in {language}: {folder}")  # noqa: T201
+
+
+# The integration page's button that opens an entry's options, as Home Assistant
+# names it in each language (its frontend's own translation).
+OPTIONS_BUTTON = {"de": "Konfigurieren", "ja": "設定"}
 
 
 async def test_demo_logs_no_traceback_from_the_integration(demo: Demo) -> None:

@@ -111,11 +111,14 @@ async def test_a_real_account_shows_its_entities_and_no_rate_limits(
         f"sensor.{P}_granted_balance_cny": "10.00",
         f"sensor.{P}_top_up_balance_cny": "100.00",
         f"sensor.{P}_spend_today_cny": "0",
+        f"sensor.{P}_spend_this_month_cny": "0",
         f"sensor.{P}_spend_per_day_cny": "unknown",
+        f"sensor.{P}_projected_spend_cny": "unknown",
         f"sensor.{P}_days_remaining": "unknown",
         f"sensor.{P}_api_status": "ok",
         f"binary_sensor.{P}_account_available": "on",
         f"binary_sensor.{P}_low_balance": "off",
+        f"binary_sensor.{P}_monthly_budget": "off",
         f"event.{P}_balance_activity": "unknown",
     }
 
