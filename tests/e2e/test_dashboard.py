@@ -84,6 +84,7 @@ INSPECT_CARDS = """
         const clips = style.textOverflow === "ellipsis" || style.overflow !== "visible";
         return clips && textOf(el) && el.scrollWidth > el.clientWidth + 1;
       }).map(textOf),
+      logbook: elements.some((el) => el.tagName.startsWith("HA-LOGBOOK")),
       outside: texts.filter((el) => {
         const r = el.getBoundingClientRect();
         return r.top < box.top - 1 || r.bottom > box.bottom + 1
@@ -314,8 +315,21 @@ async def test_dashboard_fits_a_wall_panel(
 
 ENTRY_PREFIX = "deepseek_1a2b"
 ACTIVITY = f"event.{ENTRY_PREFIX}_balance_activity"
-# What the device page's rows may not cut, in each language the integration ships.
-LANGUAGES = {"zh-Hans": "zh-CN", "en": "en-US"}  # English again last
+# Each language the integration ships, as Home Assistant and the browser name it;
+# English again last, so the demo is left as it started.
+LANGUAGES = {
+    path.stem: {"zh-Hans": "zh-CN", "zh-Hant": "zh-TW", "pt-BR": "pt-BR"}.get(
+        path.stem, path.stem
+    )
+    for path in sorted(
+        (ROOT / "custom_components/deepseek_balance/translations").glob("*.json"),
+        key=lambda path: path.stem == "en",
+    )
+}
+# The Activity card is Home Assistant's logbook: a name shares its row with Home
+# Assistant's own word for the state ("Nicht verfügbar"), which no name can make room
+# for in every language. Its rows are held to English and Chinese.
+LOGBOOK_CHECKED = {"en", "zh-Hans"}
 
 
 def entity_names(language: str) -> list[str]:
@@ -352,6 +366,7 @@ async def device_path(api: HomeAssistantApi) -> str:
     return f"/config/devices/device/{device['id']}"
 
 
+@pytest.mark.timeout(480)  # the device page in each of the 12 languages
 async def test_after_a_failure_a_reload_and_a_recovery_the_panel_tells_the_truth(
     chromium: str,
     demo: Demo,
@@ -415,7 +430,13 @@ async def test_after_a_failure_a_reload_and_a_recovery_the_panel_tells_the_truth
         names = entity_names(language)
         texts = " ".join(card["text"] for card in page_cards)
         assert sum(name in texts for name in names) >= 10, language  # translated
-        cut = [text for card in page_cards for text in card["cut"] if text in names]
+        cut = [
+            text
+            for card in page_cards
+            if language in LOGBOOK_CHECKED or not card["logbook"]
+            for text in card["cut"]
+            if text in names
+        ]
         assert cut == [], language
     with capsys.disabled():
         print(f"\nafter a failure, a reload and a recovery: {folder}")  # noqa: T201
