@@ -5,6 +5,7 @@ had polled all week, which gives both the stored history and, hour by hour, the
 figures its sensors would have shown: the long-term statistics to import.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -53,25 +54,28 @@ class DemoSeed:
 
     def month_statistics(self) -> list[dict[str, Any]]:
         """Hourly rows of *Spend this month* (state class total, monthly reset)."""
-        last = self.hours[-1]
-        return [
-            {
-                "start": hour.start.isoformat(),
-                "state": float(hour.spend_month),
-                "last_reset": hour.month_start.isoformat(),
-                "sum": float(hour.spent - last.spent),
-            }
-            for hour in self.hours
-        ]
+        return self._spend_rows(
+            lambda hour: hour.spend_month, lambda hour: hour.month_start
+        )
 
     def spend_statistics(self) -> list[dict[str, Any]]:
         """Hourly rows of *Spend today* (state class total, reset at midnight)."""
+        return self._spend_rows(
+            lambda hour: hour.spend_today, lambda hour: hour.day_start
+        )
+
+    def _spend_rows(
+        self,
+        state: Callable[[HourEnd], Decimal],
+        reset: Callable[[HourEnd], datetime],
+    ) -> list[dict[str, Any]]:
+        """Rows of a spend that restarts at ``reset``; one running sum for both."""
         last = self.hours[-1]
         return [
             {
                 "start": hour.start.isoformat(),
-                "state": float(hour.spend_today),
-                "last_reset": hour.day_start.isoformat(),
+                "state": float(state(hour)),
+                "last_reset": reset(hour).isoformat(),
                 "sum": float(hour.spent - last.spent),
             }
             for hour in self.hours

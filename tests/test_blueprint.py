@@ -1,4 +1,4 @@
-"""The low-balance blueprint is valid and notifies with the figures."""
+"""The blueprints are valid and notify with the figures."""
 
 from pathlib import Path
 from typing import Any
@@ -9,6 +9,7 @@ from homeassistant.components.blueprint import models
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
+import pytest
 
 BLUEPRINT = (
     Path(__file__).parent.parent
@@ -22,21 +23,48 @@ INPUTS = {
 }
 
 
-def install_blueprint(config_dir: str) -> None:
+BUDGET_BLUEPRINT = BLUEPRINT.with_name("monthly_budget_notify.yaml")
+BUDGET_INPUTS = {
+    "activity": "event.deepseek_1a2b_balance_activity",
+    "monthly_budget": "binary_sensor.deepseek_1a2b_monthly_budget",
+    "notify_action": "notify.phone",
+}
+
+
+def install_blueprint(config_dir: str, blueprint: Path) -> None:
     """Copy the blueprint where Home Assistant looks for it, as a user would."""
     target = Path(config_dir) / "blueprints/automation/deepseek_balance"
     target.mkdir(parents=True, exist_ok=True)
-    (target / BLUEPRINT.name).write_text(BLUEPRINT.read_text())
+    (target / blueprint.name).write_text(blueprint.read_text())
 
 
-def test_blueprint_is_valid() -> None:
+async def async_use_blueprint(
+    hass: HomeAssistant, blueprint: Path, inputs: dict[str, str]
+) -> None:
+    """Install the blueprint and set up an automation made from it."""
+    await hass.async_add_executor_job(install_blueprint, hass.config.path(), blueprint)
+    config: dict[str, Any] = {
+        AUTOMATION_DOMAIN: {
+            "use_blueprint": {
+                "path": f"deepseek_balance/{blueprint.name}",
+                "input": inputs,
+            }
+        }
+    }
+    assert await async_setup_component(hass, AUTOMATION_DOMAIN, config)
+
+
+@pytest.mark.parametrize(
+    ("path", "inputs"), [(BLUEPRINT, INPUTS), (BUDGET_BLUEPRINT, BUDGET_INPUTS)]
+)
+def test_blueprint_is_valid(path: Path, inputs: dict[str, str]) -> None:
     blueprint = models.Blueprint(
-        load_yaml_dict(BLUEPRINT),
+        load_yaml_dict(path),
         expected_domain=AUTOMATION_DOMAIN,
         schema=AUTOMATION_BLUEPRINT_SCHEMA,
     )
 
-    assert set(blueprint.inputs) == set(INPUTS)
+    assert set(blueprint.inputs) == set(inputs)
 
 
 async def test_blueprint_notifies_with_balance_and_days(hass: HomeAssistant) -> None:
@@ -49,16 +77,7 @@ async def test_blueprint_notifies_with_balance_and_days(hass: HomeAssistant) -> 
     hass.states.async_set(INPUTS["low_balance"], "off")
     hass.states.async_set(INPUTS["balance"], "18.40", {"unit_of_measurement": "CNY"})
     hass.states.async_set(INPUTS["days_remaining"], "3.06")
-    await hass.async_add_executor_job(install_blueprint, hass.config.path())
-    config: dict[str, Any] = {
-        AUTOMATION_DOMAIN: {
-            "use_blueprint": {
-                "path": f"deepseek_balance/{BLUEPRINT.name}",
-                "input": INPUTS,
-            }
-        }
-    }
-    assert await async_setup_component(hass, AUTOMATION_DOMAIN, config)
+    await async_use_blueprint(hass, BLUEPRINT, INPUTS)
 
     hass.states.async_set(INPUTS["low_balance"], "on")
     await hass.async_block_till_done()
@@ -68,30 +87,6 @@ async def test_blueprint_notifies_with_balance_and_days(hass: HomeAssistant) -> 
         "title": "DeepSeek balance is low",
         "message": "18.40 CNY left, about 3.1 days at the current pace.",
     }
-
-
-BUDGET_BLUEPRINT = BLUEPRINT.with_name("monthly_budget_notify.yaml")
-BUDGET_INPUTS = {
-    "activity": "event.deepseek_1a2b_balance_activity",
-    "monthly_budget": "binary_sensor.deepseek_1a2b_monthly_budget",
-    "notify_action": "notify.phone",
-}
-
-
-def install_budget_blueprint(config_dir: str) -> None:
-    target = Path(config_dir) / "blueprints/automation/deepseek_balance"
-    target.mkdir(parents=True, exist_ok=True)
-    (target / BUDGET_BLUEPRINT.name).write_text(BUDGET_BLUEPRINT.read_text())
-
-
-def test_the_budget_blueprint_is_valid() -> None:
-    blueprint = models.Blueprint(
-        load_yaml_dict(BUDGET_BLUEPRINT),
-        expected_domain=AUTOMATION_DOMAIN,
-        schema=AUTOMATION_BLUEPRINT_SCHEMA,
-    )
-
-    assert set(blueprint.inputs) == set(BUDGET_INPUTS)
 
 
 async def test_the_budget_blueprint_notifies_once_with_the_month(
@@ -108,16 +103,7 @@ async def test_the_budget_blueprint_notifies_once_with_the_month(
     hass.states.async_set(
         BUDGET_INPUTS["monthly_budget"], "on", {"spend": 92.4, "budget": 150.0}
     )
-    await hass.async_add_executor_job(install_budget_blueprint, hass.config.path())
-    config: dict[str, Any] = {
-        AUTOMATION_DOMAIN: {
-            "use_blueprint": {
-                "path": f"deepseek_balance/{BUDGET_BLUEPRINT.name}",
-                "input": BUDGET_INPUTS,
-            }
-        }
-    }
-    assert await async_setup_component(hass, AUTOMATION_DOMAIN, config)
+    await async_use_blueprint(hass, BUDGET_BLUEPRINT, BUDGET_INPUTS)
     over = {"event_type": "over_budget", "amount": 163.2, "budget": 150.0}
     over |= {"currency": "CNY"}
 

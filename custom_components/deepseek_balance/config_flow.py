@@ -88,6 +88,11 @@ def credentials_schema(
 
 def options_schema(currency: str) -> probatio.Schema:
     """The options; the amounts are in the funded ``currency``."""
+    amount = NumberSelector(
+        NumberSelectorConfig(
+            min=0, step=0.01, unit_of_measurement=currency, mode=NumberSelectorMode.BOX
+        )
+    )
     return probatio.Schema(
         {
             # A custom integration may let users choose: the other deepseek_balance
@@ -103,22 +108,8 @@ def options_schema(currency: str) -> probatio.Schema:
                     mode=NumberSelectorMode.BOX,
                 )
             ),
-            probatio.Required(CONF_LOW_BALANCE_THRESHOLD, default=0): NumberSelector(
-                NumberSelectorConfig(
-                    min=0,
-                    step=0.01,
-                    unit_of_measurement=currency,
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-            probatio.Required(CONF_MONTHLY_BUDGET, default=0): NumberSelector(
-                NumberSelectorConfig(
-                    min=0,
-                    step=0.01,
-                    unit_of_measurement=currency,
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
+            probatio.Required(CONF_LOW_BALANCE_THRESHOLD, default=0): amount,
+            probatio.Required(CONF_MONTHLY_BUDGET, default=0): amount,
             probatio.Required(CONF_LOW_BALANCE_DAYS, default=0): NumberSelector(
                 NumberSelectorConfig(
                     min=0,

@@ -52,10 +52,9 @@ MISSING = (
     "configuration error",
 )
 
-# Every visible card's texts, whether each is cut off (its box narrower than its
-# text) or outside its card, and where each card ends. Cards live in shadow roots.
-INSPECT_CARDS = """
-() => {
+# What both page inspections below share: every element under a root, shadow
+# roots included, and whether a box clips its text (narrower than the text).
+PAGE_HELPERS = """
   const deep = (root, found = []) => {
     for (const el of root.querySelectorAll("*")) {
       found.push(el);
@@ -63,6 +62,19 @@ INSPECT_CARDS = """
     }
     return found;
   };
+  const isCut = (el) => {
+    const style = getComputedStyle(el);
+    const clips = style.textOverflow === "ellipsis" || style.overflow !== "visible";
+    return clips && el.scrollWidth > el.clientWidth + 1;
+  };
+"""
+
+# Every visible card's texts, whether each is cut off (its box narrower than its
+# text) or outside its card, and where each card ends. Cards live in shadow roots.
+INSPECT_CARDS = (
+    "() => {"
+    + PAGE_HELPERS
+    + """
   const textOf = (el) => deep(el, [el]).flatMap((node) =>
     [...node.childNodes, ...(node.shadowRoot ? node.shadowRoot.childNodes : [])]
       .filter((child) => child.nodeType === Node.TEXT_NODE)
@@ -79,11 +91,7 @@ INSPECT_CARDS = """
       bottom: box.bottom,
       right: box.right,
       area: box.width * box.height,
-      cut: elements.filter((el) => {
-        const style = getComputedStyle(el);
-        const clips = style.textOverflow === "ellipsis" || style.overflow !== "visible";
-        return clips && textOf(el) && el.scrollWidth > el.clientWidth + 1;
-      }).map(textOf),
+      cut: elements.filter((el) => textOf(el) && isCut(el)).map(textOf),
       logbook: elements.some((el) => el.tagName.startsWith("HA-LOGBOOK")),
       outside: texts.filter((el) => {
         const r = el.getBoundingClientRect();
@@ -94,6 +102,7 @@ INSPECT_CARDS = """
   });
 }
 """
+)
 
 
 @dataclass
@@ -470,15 +479,10 @@ async def is_state(api: HomeAssistantApi, entity_id: str, expected: str) -> bool
 
 
 # Every label of an open dialog, cut (its box narrower than its text) or not.
-INSPECT_DIALOG = """
-() => {
-  const deep = (root, found = []) => {
-    for (const el of root.querySelectorAll("*")) {
-      found.push(el);
-      if (el.shadowRoot) deep(el.shadowRoot, found);
-    }
-    return found;
-  };
+INSPECT_DIALOG = (
+    "() => {"
+    + PAGE_HELPERS
+    + """
   const flow = deep(document).find((el) => el.tagName === "DIALOG-DATA-ENTRY-FLOW");
   if (!flow) return null;
   const own = (el) => [
@@ -506,15 +510,15 @@ INSPECT_DIALOG = """
   };
   return {
     text: read(flow).filter(Boolean).join(" | "),
-    cut: shown.filter((el) => {
-      const style = getComputedStyle(el);
-      const clips = style.textOverflow === "ellipsis" || style.overflow !== "visible";
-      return clips && own(el) && el.scrollWidth > el.clientWidth + 1;
-    }).map(own),
+    cut: shown.filter((el) => own(el) && isCut(el)).map(own),
   };
 }
 """
+)
 FORM_LANGUAGES = {"de": "de-DE", "ja": "ja-JP"}
+# The integration page's button that opens an entry's options, as Home Assistant
+# names it in each language (its frontend's own translation).
+OPTIONS_BUTTON = {"de": "Konfigurieren", "ja": "設定"}
 
 
 def shown_as(text: str) -> str:
@@ -599,11 +603,6 @@ async def test_the_forms_read_in_german_and_japanese(
     assert options["cut"] == []
     with capsys.disabled():
         print(f"\nforms in {language}: {folder}")  # noqa: T201
-
-
-# The integration page's button that opens an entry's options, as Home Assistant
-# names it in each language (its frontend's own translation).
-OPTIONS_BUTTON = {"de": "Konfigurieren", "ja": "設定"}
 
 
 async def test_demo_logs_no_traceback_from_the_integration(demo: Demo) -> None:
