@@ -1,7 +1,7 @@
-"""The demo's DeepSeek account: the month so far (a week at least) behind it.
+"""The demo's DeepSeek account: last month and this one so far behind it.
 
-``scripts/develop`` (demo mode) starts the simulator with this week, then hands the
-same week to Home Assistant as the integration's stored history and as long-term
+``scripts/develop`` (demo mode) starts the simulator with this history, then hands
+the same history to Home Assistant as the integration's stored history and as long-term
 statistics, so the dashboard is full from the first minute. Nothing here is used
 outside demo mode.
 """
@@ -65,15 +65,16 @@ class Reading:
 def demo_history(now: datetime) -> list[Reading]:
     """The account every 5 minutes up to ``now``, oldest first.
 
-    From the 1st's local midnight, or from a week before ``now`` if that is
-    earlier. Spending is charged in whole cents, granted credit first, as DeepSeek
-    does; the top-up lands on the fourth day of the last week. Each day before that
-    week starts with about a day's spending more, so the week looks the same.
+    From the local midnight that began last month, so that the month chart sets a
+    whole month beside this one. Spending is charged in whole cents, granted
+    credit first, as DeepSeek does; the top-up lands on the fourth day of the last
+    week. Each day before that week starts with about a day's spending more, so the
+    week looks the same.
     """
     week_start = now - WEEK
     local = now.astimezone(ZoneInfo(DEMO_TIME_ZONE))
     month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    start = min(week_start, month_start)
+    start = (month_start - timedelta(days=1)).replace(day=1)
     extra_days = (week_start - start) // STEP * STEP / timedelta(days=1)
     granted = START_GRANTED
     topped_up = START_TOPPED_UP + DAY_BEFORE_THE_WEEK * Decimal(str(extra_days))

@@ -47,7 +47,7 @@ DEMO_KEY = "sk-demo-0000-1a2b"
 DEEPSEEK_URL = "https://api.deepseek.com"
 DASHBOARD_URL_PATH = "deepseek-wall"  # the example dashboard's one view is "deepseek"
 LOGIN_FILE = ".develop.json"  # the demo user's login, kept with the configuration
-# The demo's low-balance limits; the dashboard's gauge follows the threshold.
+# The demo's limits; the dashboard's month gauge spans the budget.
 DEMO_OPTIONS = {
     "scan_interval": 30,
     "low_balance_threshold": 20,
@@ -56,39 +56,21 @@ DEMO_OPTIONS = {
 }
 
 
-def dashboard_config(
-    prefix: str, low_balance_threshold: float, monthly_budget: float = 0
-) -> dict[str, Any]:
-    """The example dashboard for one entry, its gauges set by the options.
+def dashboard_config(prefix: str, monthly_budget: float = 0) -> dict[str, Any]:
+    """The example dashboard for one entry; the month's gauge spans the budget.
 
-    The balance gauge is red below the low-balance threshold; the month's gauge
-    is red past the budget. The all-red gauge of an account that cannot pay stays.
+    The gauges' colours follow the entry's own sensors; only a gauge's range is
+    fixed, so the projection's is set to one and a half times the budget.
     """
     text = (ROOT / "examples/dashboard.yaml").read_text()
     config: dict[str, Any] = yaml.safe_load(text.replace("deepseek_1a2b", prefix))
-    gauges = [
-        card
-        for view in config["views"]
-        for section in view.get("sections", [])
-        for card in section.get("cards", [])
-        if card["type"] == "gauge" and len(card["segments"]) > 1
-    ]
-    for gauge in gauges:
-        if "projected" in gauge["entity"] and monthly_budget > 0:
-            gauge["max"] = round(1.5 * monthly_budget)
-            gauge["segments"][1]["from"] = monthly_budget
-        elif "projected" not in gauge["entity"] and low_balance_threshold > 0:
-            gauge["segments"] = gauge_segments(low_balance_threshold)
+    for view in config["views"]:
+        for section in view.get("sections", []):
+            for card in section.get("cards", []):
+                projection = card["type"] == "gauge" and "projected" in card["entity"]
+                if projection and monthly_budget > 0:
+                    card["max"] = round(1.5 * monthly_budget)
     return config
-
-
-def gauge_segments(threshold: float) -> list[dict[str, Any]]:
-    """Red below the low-balance threshold, amber up to twice it, green above."""
-    return [
-        {"from": 0, "color": "#db4437"},
-        {"from": threshold, "color": "#ffa600"},
-        {"from": 2 * threshold, "color": "#43a047"},
-    ]
 
 
 class Develop:
@@ -200,11 +182,7 @@ class Develop:
         await api.install_dashboard(
             DASHBOARD_URL_PATH,
             "DeepSeek",
-            dashboard_config(
-                self.prefix,
-                options.get("low_balance_threshold", 0),
-                options.get("monthly_budget", 0),
-            ),
+            dashboard_config(self.prefix, options.get("monthly_budget", 0)),
         )
 
     async def _seed_demo_history(

@@ -5,6 +5,7 @@ import json
 from typing import Any
 from unittest.mock import patch
 
+from aiohttp.test_utils import TestClient
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_API_KEY, CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant
@@ -34,6 +35,7 @@ from deepseek_simulator import (
 )
 
 from .conftest import ENTRY_TITLE
+from .frontend import FLOW_URL, open_form, press_submit
 
 NEW_KEY = "sk-test-1a2b"
 
@@ -563,20 +565,47 @@ async def test_the_low_balance_amount_is_in_the_funded_currency(
 
     assert unit_of(before, CONF_LOW_BALANCE_THRESHOLD) == "CNY"
     assert unit_of(loaded, CONF_LOW_BALANCE_THRESHOLD) == "USD"
-    assert loaded["description_placeholders"] == {"currency": "USD"}
+    assert loaded["description_placeholders"]["currency"] == "USD"
     assert unit_of(loaded, CONF_LOW_BALANCE_DAYS) == "d"
 
 
-@pytest.mark.parametrize("interval", [29, 3601])
-async def test_options_flow_refuses_intervals_out_of_range(
-    hass: HomeAssistant, init_integration: MockConfigEntry, interval: int
+@pytest.mark.parametrize(
+    ("option", "value", "error"),
+    [
+        (CONF_SCAN_INTERVAL, 29, "interval_out_of_range"),
+        (CONF_SCAN_INTERVAL, 3601, "interval_out_of_range"),
+        (CONF_LOW_BALANCE_THRESHOLD, -5, "amount_out_of_range"),
+        (CONF_MONTHLY_BUDGET, 10**15, "amount_out_of_range"),
+        (CONF_LOW_BALANCE_DAYS, 366, "days_out_of_range"),
+    ],
+)
+async def test_an_option_out_of_range_is_refused_with_its_range(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    option: str,
+    value: float,
+    error: str,
 ) -> None:
+    """A translated error of the flow's own, which names the range, not HA's."""
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
 
-    with pytest.raises(InvalidData):
-        await hass.config_entries.options.async_configure(
-            result["flow_id"], {CONF_SCAN_INTERVAL: interval}
-        )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {option: value}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {option: error}
+    assert result["description_placeholders"] == {
+        "title": ENTRY_TITLE,
+        "currency": "CNY",
+        "min_interval": "30",
+        "max_interval": "3600",
+        "max_amount": "1\u202f000\u202f000\u202f000",
+        "max_days": "365",
+    }
+    assert init_integration.options == {}
+    # What was typed stays in the form, to be corrected.
+    assert suggested_value(result, option) == value
 
 
 async def test_user_form_as_the_frontend_receives_it(
@@ -601,3 +630,81 @@ async def test_user_form_as_the_frontend_receives_it(
     assert advanced["expanded"] is False
     assert advanced["schema"][0]["name"] == CONF_BASE_URL
     assert advanced["schema"][0]["default"] == "https://api.deepseek.com"
+
+
+@pytest.fixture
+async def browser(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> TestClient:
+    """Home Assistant's HTTP API, as the frontend's dialogs use it."""
+    assert await async_setup_component(hass, "config", {})
+    return await hass_client()
+
+
+async def test_a_key_alone_adds_the_account_as_the_browser_sends_it(
+    browser: TestClient, simulator: DeepSeekSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Advanced section comes filled: Submit with only the key is enough."""
+    monkeypatch.setenv("DEEPSEEK_BASE_URL", simulator.url)  # the default, here
+    form = await open_form(browser, FLOW_URL, handler=DOMAIN)
+
+    done = await press_submit(
+        browser, form, {CONF_API_KEY: DEFAULT_API_KEY}, url=FLOW_URL
+    )
+
+    assert done["type"] == "create_entry"
+    assert done["result"]["title"] == ENTRY_TITLE
+
+
+async def test_a_url_typed_before_a_wrong_key_survives_it(
+    browser: TestClient, simulator: DeepSeekSimulator
+) -> None:
+    """After an error only the key is typed again; the key is never sent back."""
+    form = await open_form(browser, FLOW_URL, handler=DOMAIN)
+    typed_url = {SECTION_ADVANCED: {CONF_BASE_URL: simulator.url}}
+
+    wrong = await press_submit(
+        browser, form, {CONF_API_KEY: "sk-wrong", **typed_url}, url=FLOW_URL
+    )
+    assert wrong["errors"] == {"base": "invalid_auth"}
+    assert "sk-wrong" not in json.dumps(wrong)
+    done = await press_submit(
+        browser, wrong, {CONF_API_KEY: DEFAULT_API_KEY}, url=FLOW_URL
+    )
+
+    assert done["type"] == "create_entry"
+
+
+async def test_reconfigure_submitted_unchanged_keeps_the_connection(
+    hass: HomeAssistant,
+    browser: TestClient,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    form = await open_form(
+        browser, FLOW_URL, handler=DOMAIN, entry_id=init_integration.entry_id
+    )
+
+    done = await press_submit(browser, form, {}, url=FLOW_URL)
+
+    assert done == {**done, "type": "abort", "reason": "reconfigure_successful"}
+    assert done.get("translation_domain") in (None, DOMAIN)  # the text is ours
+    assert init_integration.data[CONF_BASE_URL] == simulator.url
+
+
+async def test_reauth_with_the_key_alone_keeps_the_entrys_url(
+    hass: HomeAssistant,
+    browser: TestClient,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    started = await init_integration.start_reauth_flow(hass)
+    form = await open_form(browser, f"{FLOW_URL}/{started['flow_id']}")
+
+    done = await press_submit(
+        browser, form, {CONF_API_KEY: DEFAULT_API_KEY}, url=FLOW_URL
+    )
+
+    assert done == {**done, "type": "abort", "reason": "reauth_successful"}
+    assert done.get("translation_domain") in (None, DOMAIN)
+    assert init_integration.data[CONF_BASE_URL] == simulator.url

@@ -1,7 +1,8 @@
-"""The demo's week: a realistic account, and what Home Assistant gets of it."""
+"""The demo's history: a realistic account, and what Home Assistant gets of it."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 import itertools
 from zoneinfo import ZoneInfo
 
@@ -11,19 +12,32 @@ from deepseek_simulator.demo import (
     START_GRANTED,
     START_TOPPED_UP,
     TOP_UP,
+    Reading,
     demo_history,
     spending_rate,
 )
-from scripts.demo_seed import demo_seed
+from scripts.demo_seed import DemoSeed, demo_seed
 
 NOW = datetime(2026, 11, 28, 4, 3, 38, tzinfo=UTC)  # 12:03 on a Saturday in Shanghai
 ZONE = ZoneInfo(DEMO_TIME_ZONE)
 
 
-def test_the_month_so_far_is_five_minute_readings_with_one_top_up() -> None:
-    readings = demo_history(NOW)
+@cache
+def readings_until_now() -> list[Reading]:
+    """The demo's two months, worked out once: it takes a few seconds."""
+    return demo_history(NOW)
 
-    assert readings[0].at == datetime(2026, 11, 1, tzinfo=ZONE)  # the 1st, local
+
+@cache
+def seed_until_now() -> DemoSeed:
+    return demo_seed(readings_until_now(), ZONE)
+
+
+def test_last_month_and_this_one_are_five_minute_readings_with_one_top_up() -> None:
+    """Last month whole, so that the month chart sets a month beside this one."""
+    readings = readings_until_now()
+
+    assert readings[0].at == datetime(2026, 10, 1, tzinfo=ZONE)  # last month's 1st
     assert readings[-1].at == NOW
     steps = [b.at - a.at for a, b in itertools.pairwise(readings)]
     assert set(steps[:-1]) == {timedelta(minutes=5)}
@@ -52,7 +66,7 @@ def test_spending_has_a_daily_rhythm() -> None:
 
 
 def test_granted_credit_is_spent_first() -> None:
-    readings = demo_history(NOW)
+    readings = readings_until_now()
     first_paid_spend = next(
         b for a, b in itertools.pairwise(readings) if b.topped_up < a.topped_up
     )
@@ -61,9 +75,9 @@ def test_granted_credit_is_spent_first() -> None:
 
 
 def test_the_seed_is_the_history_the_integration_would_have_kept() -> None:
-    readings = demo_history(NOW)
+    readings = readings_until_now()
 
-    seed = demo_seed(readings, ZONE)
+    seed = seed_until_now()
 
     history = BalanceHistory.from_dict(seed.history)
     figures = history.figures(NOW, Calendar.of(NOW, ZONE))
@@ -81,12 +95,12 @@ def test_the_seed_is_the_history_the_integration_would_have_kept() -> None:
 
 
 def test_the_statistics_cover_every_whole_hour_and_reset_at_midnight() -> None:
-    seed = demo_seed(demo_history(NOW), ZONE)
+    seed = seed_until_now()
     spend = seed.spend_statistics()
     balance = seed.balance_statistics()
 
     starts = [datetime.fromisoformat(row["start"]) for row in spend]
-    first = datetime(2026, 11, 1, 1, tzinfo=ZONE)  # the first whole hour
+    first = datetime(2026, 10, 1, 1, tzinfo=ZONE)  # the first whole hour
     assert starts[0] == first
     assert starts[-1] == datetime(2026, 11, 28, 3, tzinfo=UTC)  # last one ended
     assert len(starts) == (starts[-1] - first) // timedelta(hours=1) + 1
@@ -94,9 +108,12 @@ def test_the_statistics_cover_every_whole_hour_and_reset_at_midnight() -> None:
     # The recorder's own sums go on from 0 after the import.
     assert spend[-1]["sum"] == balance[-1]["sum"] == 0
     resets = {row["last_reset"] for row in spend}
-    assert len(resets) == 28  # 1 to 28 November, local days
+    assert len(resets) == 31 + 28  # 1 October to 28 November, local days
     months = {row["last_reset"] for row in seed.month_statistics()}
-    assert months == {datetime(2026, 11, 1, tzinfo=ZONE).isoformat()}
+    assert months == {
+        datetime(2026, 10, 1, tzinfo=ZONE).isoformat(),
+        datetime(2026, 11, 1, tzinfo=ZONE).isoformat(),
+    }
     midnight_rows = [
         row
         for row in spend

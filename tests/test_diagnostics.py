@@ -4,6 +4,7 @@ import json
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -12,6 +13,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
+from custom_components.deepseek_balance.coordinator import FAILURE_GRACE
 from deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator, Scenario
 
 from .conftest import advance
@@ -36,6 +38,7 @@ async def test_diagnostics(
             "day_start",
             "month_start",
             "month_since",
+            "first_estimate_at",
             "last_run",
         )
     )
@@ -54,6 +57,9 @@ async def test_diagnostics_after_a_failure(
 ) -> None:
     simulator.state.scenario = Scenario.SERVER_ERROR
     await advance(hass, freezer, 30)
+    failed_at = dt_util.utcnow().isoformat()
+    for _ in range(int(FAILURE_GRACE.total_seconds()) // 30):
+        await advance(hass, freezer, 30)
 
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration
@@ -61,6 +67,7 @@ async def test_diagnostics_after_a_failure(
 
     assert diagnostics["api_status"] == "api_error"
     assert diagnostics["last_update_success"] is False
+    assert diagnostics["failing_since"] == failed_at
     assert diagnostics["last_error"] == {
         "kind": "DeepSeekResponseError",
         "message": "Unexpected answer (HTTP 500)",

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 import logging
 
@@ -10,7 +11,9 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import (
     EVENT_STATE_CHANGED,
     STATE_OFF,
+    STATE_ON,
     STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
 )
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -21,9 +24,13 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
+from custom_components.deepseek_balance.coordinator import (
+    FAILURE_GRACE,
+    RATE_LIMITED_GRACE,
+)
 from deepseek_simulator import CurrencyAccount, DeepSeekSimulator, Scenario
 
-from .conftest import advance, state_of
+from .conftest import ACTIVITY, advance, state_of
 
 TOTAL_CNY = "sensor.deepseek_0000_total_balance_cny"
 GRANTED_CNY = "sensor.deepseek_0000_granted_balance_cny"
@@ -150,7 +157,7 @@ async def test_setup_refuses_a_stored_base_url_it_cannot_trust(
         (Scenario.DROP_CONNECTION, "connection_error"),
     ],
 )
-async def test_failure_makes_entities_unavailable_and_status_says_why(
+async def test_a_failed_poll_keeps_the_figures_and_the_status_says_why(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: DeepSeekSimulator,
@@ -162,8 +169,9 @@ async def test_failure_makes_entities_unavailable_and_status_says_why(
 
     await advance(hass, freezer, 30)
 
-    assert state_of(hass, TOTAL_CNY) == STATE_UNAVAILABLE
-    assert state_of(hass, ACCOUNT_AVAILABLE) == STATE_UNAVAILABLE
+    assert state_of(hass, TOTAL_CNY) == "110.00"
+    assert state_of(hass, ACCOUNT_AVAILABLE) == STATE_ON
+    assert state_of(hass, ACTIVITY) == STATE_UNKNOWN  # no event yet, still none
     assert state_of(hass, API_STATUS) == api_status
 
     simulator.state.scenario = Scenario.NORMAL
@@ -173,6 +181,41 @@ async def test_failure_makes_entities_unavailable_and_status_says_why(
     assert state_of(hass, TOTAL_CNY) == "109.50"
     assert state_of(hass, GRANTED_CNY) == "9.50"
     assert state_of(hass, API_STATUS) == "ok"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "api_status", "grace"),
+    [
+        (Scenario.SERVER_ERROR, "api_error", FAILURE_GRACE),
+        (Scenario.DROP_CONNECTION, "connection_error", FAILURE_GRACE),
+        (Scenario.RATE_LIMITED, "rate_limited", RATE_LIMITED_GRACE),
+    ],
+)
+async def test_past_the_grace_the_figures_go_unavailable(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+    scenario: Scenario,
+    api_status: str,
+    grace: timedelta,
+) -> None:
+    simulator.state.scenario = scenario
+    await advance(hass, freezer, 30)  # the first failed poll
+    for _ in range(int(grace.total_seconds()) // 30 - 1):
+        await advance(hass, freezer, 30)
+    assert state_of(hass, TOTAL_CNY) == "110.00"
+
+    await advance(hass, freezer, 30)
+
+    assert state_of(hass, TOTAL_CNY) == STATE_UNAVAILABLE
+    assert state_of(hass, ACCOUNT_AVAILABLE) == STATE_UNAVAILABLE
+    assert state_of(hass, API_STATUS) == api_status
+    assert state_of(hass, ACTIVITY) == STATE_UNKNOWN
+
+    simulator.state.scenario = Scenario.NORMAL
+    await advance(hass, freezer, 150)
+    assert state_of(hass, TOTAL_CNY) == "110.00"
 
 
 async def test_answer_slower_than_the_timeout_is_a_connection_error(
@@ -197,15 +240,15 @@ async def test_answer_slower_than_the_timeout_is_a_connection_error(
             and simulator.state.in_flight == 1
         )
     )
-    assert state_of(hass, TOTAL_CNY) == "110.00"  # the poll has not failed yet
+    assert state_of(hass, API_STATUS) == "ok"  # the poll has not failed yet
 
     await advance(hass, freezer, 11)
 
-    assert state_of(hass, TOTAL_CNY) == STATE_UNAVAILABLE
+    assert state_of(hass, TOTAL_CNY) == "110.00"  # within the grace
     assert state_of(hass, API_STATUS) == "connection_error"
 
 
-async def test_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
+async def test_a_short_outage_is_a_warning_and_its_end_is_said(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: DeepSeekSimulator,
@@ -219,24 +262,74 @@ async def test_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
     for _ in range(3):
         await advance(hass, freezer, 30)
 
-    ours = [
-        record
+    assert logged(caplog) == [
+        (
+            "WARNING",
+            (
+                "DeepSeek ••••0000: The DeepSeek API gave an answer that cannot be "
+                "used: Unexpected answer (HTTP 500); the last figures stay shown for "
+                "up to 10 minutes"
+            ),
+        ),
+        ("INFO", "DeepSeek ••••0000: DeepSeek answers again"),
+    ]
+
+
+async def test_a_429_is_a_warning_that_says_how_long_it_waits(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    simulator.state.scenario = Scenario.RATE_LIMITED  # Retry-After: 120
+    for _ in range(5):
+        await advance(hass, freezer, 30)
+
+    assert logged(caplog) == [
+        (
+            "WARNING",
+            (
+                "DeepSeek ••••0000: DeepSeek asked to wait 120 s before the next "
+                "request; the last figures stay shown for up to 60 minutes"
+            ),
+        ),
+    ]
+
+
+async def test_an_outage_past_the_grace_is_an_error_naming_the_account_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    simulator.state.scenario = Scenario.DROP_CONNECTION
+    await advance(hass, freezer, 30)
+    simulator.state.scenario = Scenario.SERVER_ERROR
+    for _ in range(int(FAILURE_GRACE.total_seconds()) // 30 + 2):
+        await advance(hass, freezer, 30)
+
+    (warning, error) = logged(caplog)  # one line as it began, one past the grace
+    assert warning[0] == "WARNING"
+    assert "Connection to 127.0.0.1 failed" in warning[1]
+    assert error == (
+        "ERROR",
+        (
+            "Error fetching DeepSeek ••••0000 data: The DeepSeek API gave an answer "
+            "that cannot be used: Unexpected answer (HTTP 500)"
+        ),
+    )
+
+
+def logged(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    """What the integration's loggers said at INFO or above."""
+    return [
+        (record.levelname, record.getMessage())
         for record in caplog.records
         if record.name.startswith("custom_components")
         and record.levelno >= logging.INFO
     ]
-    assert [r.levelname for r in ours] == ["ERROR", "INFO"]
-    assert "HTTP 500" in ours[0].getMessage()
-    assert "recovered" in ours[1].getMessage()
-    # With several accounts, each line says which one, and so does the error.
-    assert all("DeepSeek ••••0000" in record.getMessage() for record in ours)
-    simulator.state.scenario = Scenario.SERVER_ERROR
-    await advance(hass, freezer, 30)
-    error = str(init_integration.runtime_data.last_exception)
-    assert error == (
-        "The DeepSeek API gave DeepSeek ••••0000 an answer that cannot be used: "
-        "Unexpected answer (HTTP 500)"
-    )
 
 
 async def test_status_follows_a_change_of_failure_kind(
@@ -291,7 +384,8 @@ async def test_retry_after_delays_the_next_poll(
     for _ in range(5):
         await advance(hass, freezer, 23)  # 115 s: the 30 s interval would poll
     assert simulator.state.requests[BALANCE_PATH] == requests_after_429
-    assert state_of(hass, TOTAL_CNY) == STATE_UNAVAILABLE
+    assert state_of(hass, TOTAL_CNY) == "110.00"
+    assert state_of(hass, API_STATUS) == "rate_limited"
 
     await advance(hass, freezer, 10)
     assert simulator.state.requests[BALANCE_PATH] == requests_after_429 + 1
@@ -479,9 +573,8 @@ async def test_a_request_that_fails_again_makes_the_poll_fail(
     freezer.tick(30)
     async_fire_time_changed(hass)
     await retry_waiting.wait()
-    assert state_of(hass, TOTAL_CNY) == "110.00"  # not before the retry
+    assert state_of(hass, API_STATUS) == "ok"  # not before the retry
     await advance(hass, freezer, 2)
 
     assert simulator.state.requests[BALANCE_PATH] == asked + 2
-    assert state_of(hass, TOTAL_CNY) == STATE_UNAVAILABLE
     assert state_of(hass, API_STATUS) == "api_error"

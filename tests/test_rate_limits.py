@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.deepseek_balance.coordinator import FAILURE_GRACE
 from deepseek_simulator import DeepSeekSimulator, Scenario
 
 from .conftest import advance, setup_integration, state_of
@@ -132,15 +133,19 @@ async def test_rate_limit_sensors_stay_across_a_restart_without_headers(
     assert state_of(hass, f"{P}_requests_limit") == STATE_UNKNOWN
 
 
-async def test_rate_limit_sensors_are_unavailable_while_the_balance_fails(
+async def test_rate_limit_sensors_follow_the_balance_through_an_outage(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: DeepSeekSimulator,
     behind_a_gateway: MockConfigEntry,
 ) -> None:
-
+    """Their last figures stay within the grace, then go with the balance's."""
     simulator.state.scenario = Scenario.SERVER_ERROR
     await advance(hass, freezer, POLL)
+    assert state_of(hass, f"{P}_requests_remaining") == "9999"
+
+    for _ in range(int(FAILURE_GRACE.total_seconds()) // 30):
+        await advance(hass, freezer, POLL)
     assert state_of(hass, f"{P}_requests_remaining") == STATE_UNAVAILABLE
 
     simulator.state.scenario = Scenario.RATE_LIMIT_HEADERS

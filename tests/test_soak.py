@@ -22,6 +22,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.deepseek_balance.api import DeepSeekClient
+from custom_components.deepseek_balance.coordinator import (
+    FAILURE_GRACE,
+    RATE_LIMITED_GRACE,
+)
 from custom_components.deepseek_balance.history import BalanceHistory, Calendar
 from deepseek_simulator import (
     DEFAULT_API_KEY,
@@ -179,34 +183,77 @@ def integration_tasks() -> set[asyncio.Task[object]]:
 def expected_states(
     simulator: DeepSeekSimulator, balance: Scenario, probe: ProbeModel
 ) -> dict[str, str | None]:
-    """Each entity's state after a poll; ``None`` where it does not exist yet."""
-    if balance not in GOOD:
-        expected: dict[str, str | None] = {
-            f"sensor.{P}_total_balance_cny": "unavailable",
-            f"binary_sensor.{P}_account_available": "unavailable",
-            f"sensor.{P}_api_status": FAILURE_STATUS[balance],
-            REQUESTS_REMAINING: "unavailable",
-        }
-    else:
-        total = simulator.state.accounts["CNY"].total
-        unavailable = balance is Scenario.ACCOUNT_UNAVAILABLE
-        expected = {
-            f"sensor.{P}_total_balance_cny": {
-                Scenario.HUGE_AMOUNT: "unavailable",
-                Scenario.INCONSISTENT_PARTS: f"{total + 100:.2f}",  # as sent
-                Scenario.DISAGREEING_ROWS: "unavailable",
-            }.get(balance, f"{total:.2f}"),
-            f"binary_sensor.{P}_account_available": "off" if unavailable else "on",
-            f"sensor.{P}_api_status": {
-                Scenario.ACCOUNT_UNAVAILABLE: "account_unavailable",
-                Scenario.HUGE_AMOUNT: "unreadable_balance",
-                Scenario.DISAGREEING_ROWS: "unreadable_balance",
-            }.get(balance, "ok"),
-            REQUESTS_REMAINING: "9999" if probe.carried else "unknown",
-        }
+    """Each entity's state after a good poll; ``None`` where it does not exist yet."""
+    total = simulator.state.accounts["CNY"].total
+    unavailable = balance is Scenario.ACCOUNT_UNAVAILABLE
+    expected: dict[str, str | None] = {
+        f"sensor.{P}_total_balance_cny": {
+            Scenario.HUGE_AMOUNT: "unavailable",
+            Scenario.INCONSISTENT_PARTS: f"{total + 100:.2f}",  # as sent
+            Scenario.DISAGREEING_ROWS: "unavailable",
+        }.get(balance, f"{total:.2f}"),
+        f"binary_sensor.{P}_account_available": "off" if unavailable else "on",
+        f"sensor.{P}_api_status": {
+            Scenario.ACCOUNT_UNAVAILABLE: "account_unavailable",
+            Scenario.HUGE_AMOUNT: "unreadable_balance",
+            Scenario.DISAGREEING_ROWS: "unreadable_balance",
+        }.get(balance, "ok"),
+        REQUESTS_REMAINING: "9999" if probe.carried else "unknown",
+    }
     if not probe.ever_carried:
         expected[REQUESTS_REMAINING] = None
     return expected
+
+
+def within_grace(failing_for: timedelta, balance: Scenario) -> bool:
+    """Whether the last figures still stay shown this long after the first failure."""
+    rate_limited = FAILURE_STATUS[balance] == "rate_limited"
+    return failing_for < (RATE_LIMITED_GRACE if rate_limited else FAILURE_GRACE)
+
+
+def expected_failure_states(
+    balance: Scenario, shown: dict[str, str | None], failing_for: timedelta
+) -> dict[str, str | None]:
+    """After a failed poll: the last good poll's states within the grace, if any."""
+    status = {f"sensor.{P}_api_status": FAILURE_STATUS[balance]}
+    if within_grace(failing_for, balance):
+        return shown | status
+    return {
+        entity_id: None if state is None else "unavailable"
+        for entity_id, state in shown.items()
+    } | status
+
+
+class OutageModel:
+    """What the entities show through failed polls, worked out independently.
+
+    Within the grace from an outage's first failed poll they keep the last good
+    poll's states; past it they are unavailable. Only the status says why.
+    """
+
+    def __init__(self, shown: dict[str, str | None]) -> None:
+        """Start after a good poll that showed ``shown``."""
+        self.shown = shown
+        self.failing_since: datetime | None = None
+        self.past_grace = False
+        self.outages = self.long_outages = self.recoveries = 0
+
+    def states_after(
+        self, balance: Scenario, polled_at: datetime, good: dict[str, str | None]
+    ) -> dict[str, str | None]:
+        """The states after a poll answered ``balance``; ``good`` if it is good."""
+        if balance in GOOD:
+            self.recoveries += self.failing_since is not None
+            self.failing_since, self.shown = None, good
+            return good
+        if self.failing_since is None:
+            self.outages += 1
+            self.failing_since, self.past_grace = polled_at, False
+        failing_for = polled_at - self.failing_since
+        if not within_grace(failing_for, balance) and not self.past_grace:
+            self.long_outages += 1
+            self.past_grace = True
+        return expected_failure_states(balance, self.shown, failing_for)
 
 
 def attempts(answer: Scenario) -> tuple[int, ...]:
@@ -222,8 +269,8 @@ async def run_poll(
     probe: ProbeModel,
     on_balance: Scenario,
     on_models: Scenario,
-) -> bool:
-    """One poll: the balance asked once, the rate limits only when due.
+) -> tuple[bool, datetime]:
+    """One poll: the balance asked once, the rate limits only when due; its time.
 
     A request that fails in a way worth asking again is asked once more. A dropped
     kept-alive connection is resent once, so each attempt may count twice.
@@ -250,7 +297,7 @@ async def run_poll(
     assert models_asked in (attempts(on_models) if probed else (0,))
     if probed and on_balance in GOOD:
         probe.record(now, on_models)
-    return probed
+    return probed, now
 
 
 @pytest.fixture(autouse=True)
@@ -282,17 +329,17 @@ async def test_soak(
     tasks_before = len(integration_tasks())
     listeners_before = sum(hass.bus.async_listeners().values())
     faults: Counter[str] = Counter()
-    outages = recoveries = retry_afters_honoured = probes = 0
-    good_before = True
+    retry_afters_honoured = probes = 0
     probe = ProbeModel()
     probe.record(dt_util.utcnow(), Scenario.NORMAL)  # set-up's first poll
+    outage = OutageModel(expected_states(simulator, Scenario.NORMAL, probe))
 
     readings: list[tuple[datetime, Decimal]] = []
     for poll, (on_balance, on_models) in enumerate(zip(balances, models, strict=True)):
         if poll % 7 == 0:
             simulator.state.spend("CNY", Decimal("0.01"))
         simulator.state.chaos_poll = poll
-        probed = await run_poll(
+        probed, polled_at = await run_poll(
             hass, freezer, simulator, calls, probe, on_balance, on_models
         )
         requests_after = simulator.state.requests[BALANCE]
@@ -300,7 +347,9 @@ async def test_soak(
 
         if on_balance in TRUSTED:
             readings.append((dt_util.now(), simulator.state.accounts["CNY"].total))
-        expected = expected_states(simulator, on_balance, probe)
+        expected = outage.states_after(
+            on_balance, polled_at, expected_states(simulator, on_balance, probe)
+        )
         states = {
             entity_id: state.state if (state := hass.states.get(entity_id)) else None
             for entity_id in expected
@@ -310,10 +359,6 @@ async def test_soak(
         faults[on_balance.value] += 1
         if probed:
             faults[f"models: {on_models.value}"] += 1
-        good = on_balance in GOOD
-        outages += good_before and not good
-        recoveries += good and not good_before
-        good_before = good
         if on_balance is Scenario.RATE_LIMITED:
             # The next poll waits the 120 s DeepSeek asked for, not 30 s: nothing
             # by T+90, then the loop's next step reaches T+121.
@@ -321,7 +366,7 @@ async def test_soak(
             assert simulator.state.requests[BALANCE] == requests_after, poll
             retry_afters_honoured += 1
 
-    assert_logged_once_per_outage(caplog.records, outages, recoveries)
+    assert_logged_once_per_outage(caplog.records, outage)
     for scenario, notice in ODD.items():
         assert sum(notice in r.getMessage() for r in caplog.records) == 1, scenario
     assert len(integration_tasks()) <= tasks_before
@@ -339,7 +384,8 @@ async def test_soak(
         for fault, count in sorted(faults.items()):
             print(f"  {fault:<45} {count:>5}")  # noqa: T201
         print(  # noqa: T201
-            f"  outages {outages}, recoveries {recoveries}, Retry-After honoured "
+            f"  outages {outage.outages} ({outage.long_outages} past the grace), "
+            f"recoveries {outage.recoveries}, Retry-After honoured "
             f"{retry_afters_honoured}, rate-limit probes {probes}, "
             f"history samples {len(history)}"
         )
@@ -362,9 +408,12 @@ def assert_december_spent_as_seen(
 
 
 def assert_logged_once_per_outage(
-    records: list[logging.LogRecord], outages: int, recoveries: int
+    records: list[logging.LogRecord], outage: OutageModel
 ) -> None:
-    """One line when an outage starts, one when it ends; no traceback; no key."""
+    """A warning as an outage starts, an error past its grace, a line as it ends.
+
+    No traceback, and no key.
+    """
     ours = [
         record
         for record in records
@@ -373,9 +422,10 @@ def assert_logged_once_per_outage(
         and not any(notice in record.getMessage() for notice in ODD.values())
     ]
     assert [r for r in records if r.exc_info and r.levelno >= logging.WARNING] == []
-    assert sum(r.levelno == logging.ERROR for r in ours) == outages
-    assert sum("recovered" in r.getMessage() for r in ours) == recoveries
-    assert len(ours) == outages + recoveries
+    assert sum(r.levelno == logging.WARNING for r in ours) == outage.outages
+    assert sum(r.levelno == logging.ERROR for r in ours) == outage.long_outages
+    assert sum(r.levelno == logging.INFO for r in ours) == outage.recoveries
+    assert len(ours) == outage.outages + outage.long_outages + outage.recoveries
     assert_key_never_logged(records, DEFAULT_API_KEY)
 
 

@@ -92,6 +92,28 @@ async def test_steady_spend_gives_average_and_days_remaining(
     assert state(hass, DAYS_REMAINING).state == "17.1"  # 102.50 / 6.00
 
 
+ESTIMATES = (AVERAGE, DAYS_REMAINING, "sensor.deepseek_0000_projected_spend_cny")
+
+
+@pytest.mark.usefixtures("started")
+async def test_a_new_entry_says_when_its_estimates_will_be_known(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: DeepSeekSimulator
+) -> None:
+    """Unknown for six hours, with the time they will be known, then known."""
+    await spend_hourly(hass, freezer, simulator, 5)
+    for entity_id in ESTIMATES:
+        assert state(hass, entity_id).state == STATE_UNKNOWN
+        assert state(hass, entity_id).attributes["first_estimate_at"] == (
+            "2026-11-20T06:00:00+00:00"  # six hours after the entry's first poll
+        )
+
+    await spend_hourly(hass, freezer, simulator, 1)
+
+    for entity_id in ESTIMATES:
+        assert state(hass, entity_id).state != STATE_UNKNOWN
+        assert "first_estimate_at" not in state(hass, entity_id).attributes
+
+
 @pytest.mark.usefixtures("started")
 async def test_midnight_resets_spend_today(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: DeepSeekSimulator

@@ -100,16 +100,19 @@ def entity_keys() -> set[Key]:
         ("entity", "binary_sensor", str(d.translation_key), "name")
         for d in BINARY_SENSORS
     }
-    keys |= {  # the attributes a sensor carries have names
-        ("entity", platform, str(d.translation_key), "state_attributes", name, "name")
+    keys |= {  # the attributes a sensor carries have names, by either name
+        ("entity", platform, key, "state_attributes", name, "name")
         for platform, d, attributes in attribute_names()
+        for key in (d.translation_key, getattr(d, "translation_key_one_currency", None))
+        if key
         for name in attributes
     }
-    # Without a device class, "On" and "Off" would say nothing: words of its own.
+    # Without a device class, "On" and "Off" would say nothing; a problem's
+    # "Problem" and "OK" would not say which: words of their own.
     keys |= {
         ("entity", "binary_sensor", str(d.translation_key), "state", state)
         for d in BINARY_SENSORS
-        if d.device_class is None
+        if d.device_class is None or d.key == "over_budget"
         for state in ("on", "off")
     }
     activity: Key = ("entity", "event", str(BALANCE_ACTIVITY.translation_key))
@@ -130,7 +133,7 @@ def attribute_names() -> list[tuple[str, Any, list[str]]]:
     """Each sensor's own attributes, read from a poll of a month's figures."""
     now = datetime(2026, 12, 1, tzinfo=UTC)
     figures = SpendFigures(
-        Decimal(1), now, Decimal(1), Decimal(1), Decimal(1), now, now, Decimal(2)
+        Decimal(1), now, None, None, Decimal(1), now, now, None, first_estimate_at=now
     )
     data = DeepSeekData(
         balance=Balance(is_available=True, balances=()),
@@ -218,6 +221,14 @@ def flow_error_keys() -> set[Key]:
     }
 
 
+def options_error_keys() -> set[Key]:
+    """The options flow's errors: one for each kind of range."""
+    return {
+        ("options", "error", bounds.error)
+        for bounds in config_flow.OPTION_RANGES.values()
+    }
+
+
 def flow_abort_keys() -> set[Key]:
     reasons = set(re.findall(r'reason="(\w+)"', source("config_flow.py")))
     return {("config", "abort", reason) for reason in reasons | IMPLIED_ABORTS}
@@ -284,6 +295,7 @@ def test_no_translation_is_left_unused() -> None:
         | exception_keys()
         | flow_field_keys()
         | flow_error_keys()
+        | options_error_keys()
         | flow_abort_keys()
         | issue_keys()
         | descriptions()
@@ -302,6 +314,7 @@ def test_every_used_key_is_translated(language: str) -> None:
         | exception_keys()
         | flow_field_keys()
         | flow_error_keys()
+        | options_error_keys()
         | flow_abort_keys()
         | issue_keys()
     )
@@ -372,6 +385,11 @@ SAMPLES = {
     "key_end": "7f3a",
     "error": "Unexpected answer (HTTP 500)",
     "currency": "CNY",
+    "seconds": "120",
+    "min_interval": "30",
+    "max_interval": "3600",
+    "max_amount": "1\u202f000\u202f000\u202f000",
+    "max_days": "365",
 }
 WORD = re.compile(r"\w{3,}")  # letters, digits and _, or a run of CJK characters
 
@@ -393,8 +411,10 @@ def test_every_text_reads_right_with_its_placeholders_filled(language: str) -> N
         name = ".".join(key)
         rendered = text.format(**SAMPLES)
         found = words(rendered)
-        doubled += [
-            (name, word) for word, after in itertools.pairwise(found) if word == after
+        doubled += [  # digits repeat in a number: "1 000 000"
+            (name, word)
+            for word, after in itertools.pairwise(found)
+            if word == after and not word.isdigit()
         ]
         for match in re.finditer(r"{(\w+)}", text):
             value = words(SAMPLES[match[1]])

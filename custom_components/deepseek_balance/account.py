@@ -177,6 +177,8 @@ class DeepSeekData:
     # On while this month's spend or its projection is above the budget.
     over_budget: bool | None = None
     monthly_budget: Decimal = Decimal(0)
+    # Set while polls fail within their grace: why these figures are the last ones.
+    failure: ApiStatus | None = None
 
     def balance_of(self, currency: str) -> CurrencyBalance | None:
         """The row of a currency, if this answer lists it."""

@@ -1,9 +1,10 @@
 """Config flow: add a DeepSeek API key, re-authenticate, reconfigure, set options."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 import logging
 import os
-from typing import Any, override
+from typing import Any, Final, override
 
 try:
     import probatio
@@ -62,7 +63,10 @@ def credentials_schema(
     """The key, and the base URL in a section, open when it needs to be seen.
 
     Left out, the base URL is ``base_url``: the entry's own in reauth and
-    reconfigure, so a key alone never moves an entry elsewhere.
+    reconfigure, so a key alone never moves an entry elsewhere. The section has
+    no default of its own: the frontend fills a section from its default when it
+    has one, and from its fields' defaults only when it has none. It is
+    optional, so a client of the HTTP API may send the key alone.
     """
     key = (
         probatio.Required(CONF_API_KEY)
@@ -72,7 +76,7 @@ def credentials_schema(
     return probatio.Schema(
         {
             key: API_KEY_SELECTOR,
-            probatio.Required(SECTION_ADVANCED, default={}): section(
+            probatio.Optional(SECTION_ADVANCED): section(
                 probatio.Schema(
                     {
                         probatio.Required(
@@ -86,41 +90,78 @@ def credentials_schema(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OptionRange:
+    """The values an option accepts, and the error that says so."""
+
+    low: float
+    high: float
+    error: str
+
+
+# Checked by the flow, not by the selectors, so that the error is translated and
+# names the range. An amount beyond a billion is a typing slip, not a budget.
+MAX_OPTION_AMOUNT: Final = 1_000_000_000
+OPTION_RANGES: Final = {
+    CONF_SCAN_INTERVAL: OptionRange(
+        MIN_SCAN_INTERVAL.total_seconds(),
+        MAX_SCAN_INTERVAL.total_seconds(),
+        "interval_out_of_range",
+    ),
+    CONF_LOW_BALANCE_THRESHOLD: OptionRange(
+        0, MAX_OPTION_AMOUNT, "amount_out_of_range"
+    ),
+    CONF_MONTHLY_BUDGET: OptionRange(0, MAX_OPTION_AMOUNT, "amount_out_of_range"),
+    CONF_LOW_BALANCE_DAYS: OptionRange(0, 365, "days_out_of_range"),
+}
+
+
 def options_schema(currency: str) -> probatio.Schema:
     """The options; the amounts are in the funded ``currency``."""
-    amount = NumberSelector(
-        NumberSelectorConfig(
-            min=0, step=0.01, unit_of_measurement=currency, mode=NumberSelectorMode.BOX
+
+    def box(step: float, unit: str) -> NumberSelector:
+        return NumberSelector(
+            NumberSelectorConfig(
+                step=step, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
+            )
         )
-    )
+
     return probatio.Schema(
         {
             # A custom integration may let users choose: the other deepseek_balance
             # integration did, and its entries keep their interval when adopted.
             probatio.Required(  # pylint: disable=home-assistant-config-flow-polling-field
                 CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL.total_seconds()
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_SCAN_INTERVAL.total_seconds(),
-                    max=MAX_SCAN_INTERVAL.total_seconds(),
-                    step=1,
-                    unit_of_measurement="s",
-                    mode=NumberSelectorMode.BOX,
-                )
+            ): box(1, "s"),
+            probatio.Required(CONF_LOW_BALANCE_THRESHOLD, default=0): box(
+                0.01, currency
             ),
-            probatio.Required(CONF_LOW_BALANCE_THRESHOLD, default=0): amount,
-            probatio.Required(CONF_MONTHLY_BUDGET, default=0): amount,
-            probatio.Required(CONF_LOW_BALANCE_DAYS, default=0): NumberSelector(
-                NumberSelectorConfig(
-                    min=0,
-                    max=365,
-                    step=0.5,
-                    unit_of_measurement="d",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
+            probatio.Required(CONF_MONTHLY_BUDGET, default=0): box(0.01, currency),
+            probatio.Required(CONF_LOW_BALANCE_DAYS, default=0): box(0.5, "d"),
         }
     )
+
+
+def option_errors(options: Mapping[str, float]) -> dict[str, str]:
+    """The error key of each option outside its range."""
+    return {
+        option: bounds.error
+        for option, bounds in OPTION_RANGES.items()
+        if not bounds.low <= options[option] <= bounds.high
+    }
+
+
+def option_placeholders(currency: str) -> dict[str, str]:
+    """The ranges the options' errors and descriptions name."""
+    interval = OPTION_RANGES[CONF_SCAN_INTERVAL]
+    return {
+        "currency": currency,
+        "min_interval": f"{interval.low:g}",
+        "max_interval": f"{interval.high:g}",
+        # Grouped by thin spaces, as SI writes numbers in every language.
+        "max_amount": f"{MAX_OPTION_AMOUNT:,}".replace(",", "\u202f"),
+        "max_days": f"{OPTION_RANGES[CONF_LOW_BALANCE_DAYS].high:g}",
+    }
 
 
 def entry_title(api_key: str) -> str:
@@ -156,6 +197,12 @@ def shows_base_url(error: str | None, base_url: str) -> bool:
     """
     custom = base_url.strip().rstrip("/") != default_base_url()
     return custom or error in ("invalid_url", "cannot_connect")
+
+
+def submitted_base_url(user_input: Mapping[str, Any], left_out: str) -> str:
+    """The base URL of a submitted form; ``left_out`` when it holds no section."""
+    advanced: Mapping[str, str] = user_input.get(SECTION_ADVANCED, {})
+    return advanced.get(CONF_BASE_URL, left_out)
 
 
 def title_after_key_change(entry: ConfigEntry, api_key: str) -> str | UndefinedType:
@@ -207,7 +254,7 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         base_url = default_base_url()
         if user_input is not None:
-            base_url = user_input[SECTION_ADVANCED][CONF_BASE_URL]
+            base_url = submitted_base_url(user_input, base_url)
             data, error = await self._async_check(
                 user_input.get(CONF_API_KEY, "").strip() or from_environment, base_url
             )
@@ -224,7 +271,10 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         return self.async_show_form(
             step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            # The URL tried stays in the form; the key is never sent back.
+            data_schema=self.add_suggested_values_to_schema(
+                schema, {SECTION_ADVANCED: {CONF_BASE_URL: base_url}}
+            ),
             errors=errors,
             description_placeholders={
                 **url_placeholders(),
@@ -246,13 +296,16 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         base_url = entry.data[CONF_BASE_URL]
         if user_input is not None:
-            base_url = user_input[SECTION_ADVANCED][CONF_BASE_URL]
+            base_url = submitted_base_url(user_input, base_url)
             data, error = await self._async_check(user_input[CONF_API_KEY], base_url)
             if error is None:
                 return self.async_update_reload_and_abort(
                     entry,
                     title=title_after_key_change(entry, data[CONF_API_KEY]),
                     data_updates=data,
+                    # Named, the reason reads this integration's text; left out,
+                    # Home Assistant 2026.11 shows its own generic one.
+                    reason="reauth_successful",
                 )
             errors["base"] = error
         return self.async_show_form(
@@ -272,7 +325,7 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         base_url = entry.data[CONF_BASE_URL]
         if user_input is not None:
-            base_url = user_input[SECTION_ADVANCED][CONF_BASE_URL]
+            base_url = submitted_base_url(user_input, base_url)
             data, error = await self._async_check(
                 user_input.get(CONF_API_KEY, "").strip() or entry.data[CONF_API_KEY],
                 base_url,
@@ -288,6 +341,7 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
                     entry,
                     title=title_after_key_change(entry, data[CONF_API_KEY]),
                     data_updates=data,
+                    reason="reconfigure_successful",
                 )
             errors["base"] = error
         return self.async_show_form(
@@ -356,15 +410,20 @@ class DeepSeekOptionsFlow(OptionsFlowWithReload):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show the poll interval (30 s to 1 h) and the low-balance limits."""
-        if user_input is not None:
+        errors: dict[str, str] = {}
+        if user_input is not None and not (errors := option_errors(user_input)):
             return self.async_create_entry(data=user_input)
         currency = self._funded_currency()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                options_schema(currency), self.config_entry.options
+                options_schema(currency), user_input or self.config_entry.options
             ),
-            description_placeholders={"currency": currency},
+            errors=errors,
+            description_placeholders={
+                "title": self.config_entry.title,
+                **option_placeholders(currency),
+            },
         )
 
     def _funded_currency(self) -> str:

@@ -2,10 +2,10 @@
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 import logging
 import re
-from typing import Any, cast, override
+from typing import Any, Final, cast, override
 
 from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
 from homeassistant.config_entries import ConfigEntry
@@ -30,12 +30,10 @@ from .account import (
 from .api import (
     DeepSeekAuthError,
     DeepSeekClient,
-    DeepSeekConnectionError,
+    DeepSeekError,
     DeepSeekRateLimitError,
-    DeepSeekResponseError,
     Notice,
     RateLimitProbe,
-    Snapshot,
 )
 from .const import (
     API_STATUS_KEY,
@@ -48,6 +46,13 @@ from .const import (
 from .storage import EntryStore
 
 _LOGGER = logging.getLogger(__name__)
+
+# How long the last figures stay shown while polls fail: the balance DeepSeek
+# gave a minute ago is still the balance, and a wall panel that blanks at every
+# hiccup tells less than one that says why it is not current. While DeepSeek
+# asks to wait (HTTP 429) it is answering, so that lasts longer.
+FAILURE_GRACE: Final = timedelta(minutes=10)
+RATE_LIMITED_GRACE: Final = timedelta(hours=1)
 
 type DeepSeekConfigEntry = ConfigEntry[DeepSeekCoordinator]
 
@@ -89,11 +94,16 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         self._memory_loaded = False
         self._failure_before_refresh: ApiStatus | None = None
         self._noticed: set[str] = set()
+        # Since when polls fail, and until when DeepSeek asked not to ask.
+        self.failing_since: datetime | None = None
+        self._quiet_until: datetime | None = None
 
     @property
     def api_status(self) -> ApiStatus:
         """Why the entities look as they do: the last poll's answer or error."""
         data = cast("DeepSeekData | None", self.data)  # None before the first poll
+        if self.last_update_success and data is not None and data.failure:
+            return data.failure
         error = None if self.last_update_success else self.last_exception
         return api_status(
             None if data is None else data.balance,
@@ -171,8 +181,21 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             None if self.last_update_success else self.api_status
         )
         now = dt_util.utcnow()
+        if self._quiet_until is not None and now < self._quiet_until:
+            return self._last_data_despite(now, None)
         probe = self.rate_limit_probe.is_due(now)
-        snapshot = await self._async_fetch(probe_rate_limits=probe)
+        try:
+            snapshot = await self.client.snapshot(probe_rate_limits=probe)
+        except DeepSeekAuthError as err:
+            raise ConfigEntryAuthFailed(
+                **self._text(ApiStatus.AUTH_FAILED, err, None)
+            ) from err
+        except DeepSeekError as err:
+            return self._last_data_despite(now, err)
+        if self.failing_since is not None and self.last_update_success:
+            # Past the grace, Home Assistant says that the polls recovered.
+            _LOGGER.info("%s: DeepSeek answers again", self.config_entry.title)
+        self.failing_since = self._quiet_until = None
         if probe:
             self.rate_limit_probe.record(now, snapshot.rate_limits)
         memory = self.memory
@@ -195,6 +218,42 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         )
         return data
 
+    def _last_data_despite(
+        self, now: datetime, error: DeepSeekError | None
+    ) -> DeepSeekData:
+        """The last poll's figures, marked with why they are not new; within grace.
+
+        ``error`` is ``None`` for a poll left out because DeepSeek asked to wait.
+        Past the grace, or with nothing shown yet, the poll fails, and Home
+        Assistant makes the entities unavailable and logs why.
+        """
+        status = ApiStatus.RATE_LIMITED if error is None else api_status(None, error)
+        if isinstance(error, DeepSeekRateLimitError) and error.retry_after:
+            wait = self._retry_delay(error.retry_after)
+            self._quiet_until = now + timedelta(seconds=wait)
+        quiet = (
+            (self._quiet_until - now).total_seconds()
+            if self._quiet_until is not None and now < self._quiet_until
+            else None
+        )
+        failure = UpdateFailed(**self._text(status, error, quiet), retry_after=quiet)
+        first_failure = self.failing_since is None
+        self.failing_since = self.failing_since or now
+        grace = (
+            RATE_LIMITED_GRACE if status is ApiStatus.RATE_LIMITED else FAILURE_GRACE
+        )
+        data = cast("DeepSeekData | None", self.data)
+        if data is None or now - self.failing_since >= grace:
+            raise failure from error
+        if first_failure:
+            _LOGGER.warning(
+                "%s: %s; the last figures stay shown for up to %d minutes",
+                self.config_entry.title,
+                failure,
+                (self.failing_since + grace - now).total_seconds() // 60,
+            )
+        return replace(data, failure=status, activities=())
+
     def _log_new_notices(self, notices: Iterable[Notice]) -> None:
         """Say what an answer set aside, once per kind: it may recur every poll."""
         for notice in notices:
@@ -202,45 +261,31 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
                 self._noticed.add(notice.kind)
                 _LOGGER.warning("%s: %s", self.config_entry.title, notice.message)
 
-    async def _async_fetch(self, *, probe_rate_limits: bool) -> Snapshot:
-        """One snapshot; each error's message is keyed by its API status."""
-        try:
-            return await self.client.snapshot(probe_rate_limits=probe_rate_limits)
-        except DeepSeekAuthError as err:
-            raise ConfigEntryAuthFailed(**self._text(ApiStatus.AUTH_FAILED)) from err
-        except DeepSeekRateLimitError as err:
-            retry_after = self._retry_delay(err.retry_after)
-            raise UpdateFailed(
-                **self._text(ApiStatus.RATE_LIMITED), retry_after=retry_after
-            ) from err
-        except (DeepSeekConnectionError, DeepSeekResponseError) as err:
-            status = (
-                ApiStatus.CONNECTION_ERROR
-                if isinstance(err, DeepSeekConnectionError)
-                else ApiStatus.API_ERROR
-            )
-            raise UpdateFailed(**self._text(status, error=str(err))) from err
+    def _text(
+        self, status: ApiStatus, error: DeepSeekError | None, wait: float | None
+    ) -> dict[str, Any]:
+        """A failure's translated text; Home Assistant's log line names the account.
 
-    def _text(self, status: ApiStatus, **placeholders: str) -> dict[str, Any]:
-        """An error's translated text, naming the account."""
+        A 429 that named no wait is asked again at the next poll.
+        """
+        if status is ApiStatus.RATE_LIMITED:
+            interval = self.update_interval or DEFAULT_SCAN_INTERVAL
+            placeholders = {"seconds": f"{wait or interval.total_seconds():.0f}"}
+        else:
+            placeholders = {"error": str(error)}
         return {
             "translation_domain": DOMAIN,
             "translation_key": status,
-            "translation_placeholders": {
-                "title": self.config_entry.title,
-                **placeholders,
-            },
+            "translation_placeholders": placeholders,
         }
 
-    def _retry_delay(self, retry_after: float | None) -> float | None:
+    def _retry_delay(self, retry_after: float) -> float:
         """Wait at least as long as DeepSeek asks, never less than one interval.
 
         The wait is capped at the longest poll interval, so a wild header cannot
         stop polling for good.
         """
-        if retry_after is None or self.update_interval is None:
-            return None
-        interval = self.update_interval.total_seconds()
+        interval = (self.update_interval or DEFAULT_SCAN_INTERVAL).total_seconds()
         return min(max(retry_after, interval), MAX_SCAN_INTERVAL.total_seconds())
 
     @callback

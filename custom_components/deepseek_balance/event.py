@@ -45,6 +45,16 @@ class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
 
     _fired_for: DeepSeekData | None = None
 
+    @property
+    @override
+    def available(self) -> bool:
+        """Always: the last event is history, which a failed poll does not change.
+
+        Unavailable, it would come back to the same event after every outage, and
+        a state trigger would take that for a new one.
+        """
+        return True
+
     @override
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()

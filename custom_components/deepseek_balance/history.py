@@ -102,7 +102,8 @@ class SpendFigures:
     """What the history says about one currency at one moment.
 
     ``month_since`` is when this month's spend began to be counted: the 1st's
-    local midnight, or when the series began if that was later.
+    local midnight, or when the series began if that was later. The estimates
+    (the average, the days remaining, the projection) need some history.
     """
 
     today: Decimal
@@ -113,6 +114,9 @@ class SpendFigures:
     month_start: datetime
     month_since: datetime
     projected_month: Decimal | None
+    # Until the series spans MIN_AVERAGE_SPAN, the estimates are unknown: when
+    # they will be known.
+    first_estimate_at: datetime | None = None
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -238,6 +242,12 @@ class CurrencyHistory:
             if (average := _rounded(exact, CENT)) is not None:
                 left = Decimal((calendar.month_end - now).total_seconds())
                 projected = _rounded(month + average * left / DAY_SECONDS, CENT)
+        first_estimate_at = None
+        if span < MIN_AVERAGE_SPAN:
+            first_estimate_at = datetime.fromtimestamp(
+                self.since + int(MIN_AVERAGE_SPAN.total_seconds()),
+                calendar.month_start.tzinfo,
+            )
         return SpendFigures(
             today=today,
             day_start=calendar.day_start,
@@ -247,6 +257,7 @@ class CurrencyHistory:
             month_start=calendar.month_start,
             month_since=month_since,
             projected_month=projected,
+            first_estimate_at=first_estimate_at,
         )
 
     def _thin(self, at: int, time_zone: tzinfo) -> None:

@@ -70,6 +70,16 @@ def _spend(pick: Callable[[SpendFigures], Any]) -> Callable[[DeepSeekData, str],
     return value
 
 
+# An estimate is unknown for a new entry's first hours: it says until when.
+_estimate_attributes = _spend(
+    lambda figures: (
+        {"first_estimate_at": figures.first_estimate_at.isoformat()}
+        if figures.first_estimate_at is not None
+        else None
+    )
+)
+
+
 CURRENCY_SENSORS: tuple[DeepSeekCurrencySensorDescription, ...] = (
     *(
         DeepSeekCurrencySensorDescription(
@@ -104,6 +114,7 @@ CURRENCY_SENSORS: tuple[DeepSeekCurrencySensorDescription, ...] = (
         device_class=SensorDeviceClass.MONETARY,
         suggested_display_precision=2,
         value_fn=_spend(lambda figures: figures.daily_average),
+        attributes_fn=_estimate_attributes,
     ),
     DeepSeekCurrencySensorDescription(
         key="days_remaining",
@@ -114,6 +125,7 @@ CURRENCY_SENSORS: tuple[DeepSeekCurrencySensorDescription, ...] = (
         suggested_display_precision=1,
         unit_fn=lambda _currency: UnitOfTime.DAYS,
         value_fn=_spend(lambda figures: figures.days_remaining),
+        attributes_fn=_estimate_attributes,
     ),
     # Counted from the 1st's local midnight, or from when the entry began.
     DeepSeekCurrencySensorDescription(
@@ -134,6 +146,7 @@ CURRENCY_SENSORS: tuple[DeepSeekCurrencySensorDescription, ...] = (
         device_class=SensorDeviceClass.MONETARY,
         suggested_display_precision=2,
         value_fn=_spend(lambda figures: figures.projected_month),
+        attributes_fn=_estimate_attributes,
     ),
 )
 
