@@ -1,8 +1,10 @@
-"""A real ``hass`` process and the simulator, driven only through public APIs.
+"""A real ``hass`` process and the simulator, driven as a user drives them.
 
-The tests run in file order against one Home Assistant: set up, look, break,
-recover, reconfigure, remove, then read the log. The browser looks at the demo's
-dashboard in ``test_dashboard.py``.
+The tests run in file order against one Home Assistant: add an account in the
+browser, look, break, recover, re-authenticate and reconfigure in the browser, add
+a second account and change its options, remove, then read the log. Forms are
+filled and submitted in Chromium, as a user does: Home Assistant's frontend, not a
+test, decides what is sent. The demo's dashboard is seen in ``test_dashboard.py``.
 """
 
 from collections.abc import AsyncIterator
@@ -11,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from playwright.async_api import Browser, Page, async_playwright
 import pytest
 import pytest_asyncio
 
 from scripts.harness import (
+    CHROMIUM_ARGS,
+    DOMAIN,
     HomeAssistantApi,
     SimulatorControl,
     free_port,
@@ -25,17 +30,25 @@ from scripts.harness import (
     wait_for,
     write_config,
 )
+from tests.e2e.pages import (
+    find_chromium,
+    flow_dialog,
+    logged_in_page,
+    screenshot_folder,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 API_KEY = "sk-e2e-secret-1a2b"
 NEW_KEY = "sk-e2e-rotated-1a2b"
+SECOND_KEY = "sk-e2e-second-5678"  # another account, behind a gateway
 USER, PASSWORD = "e2e", "e2e-password-0000"
 P = "deepseek_1a2b"  # entity ID prefix of an entry titled "DeepSeek ••••1a2b"
 TOTAL = f"sensor.{P}_total_balance_cny"
 STATUS = f"sensor.{P}_api_status"
 # A poll asked for inside Home Assistant's 10 s debounce runs when it ends.
 POLL_WITHIN = 30
+INTEGRATION_PAGE = f"/config/integrations/integration/{DOMAIN}"
 
 
 @dataclass
@@ -43,32 +56,70 @@ class Live:
     """The running instance and how to reach it."""
 
     config_dir: Path
+    url: str
     api: HomeAssistantApi
     simulator: SimulatorControl
     simulator_url: str
+    gateway_url: str  # the second account's
     entry_id: str = ""
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Live]:
-    """Start the simulator and ``hass``, onboard, and stop both at the end."""
+    """Start the simulators and ``hass``, onboard, and stop them all at the end.
+
+    Home Assistant's environment points new entries at the first simulator
+    (``DEEPSEEK_BASE_URL``), as it would at a gateway: there a user types only
+    the key.
+    """
     config_dir = tmp_path_factory.mktemp("hass")
-    simulator_port, hass_port = free_port(), free_port()
+    simulator_port, gateway_port, hass_port = free_port(), free_port(), free_port()
+    simulator_url = f"http://127.0.0.1:{simulator_port}"
     write_config(config_dir, http_port=hass_port)
-    processes = [start_simulator(simulator_port, API_KEY), start_hass(config_dir)]
+    processes = [
+        start_simulator(simulator_port, API_KEY),
+        start_simulator(gateway_port, SECOND_KEY),
+        start_hass(config_dir, environment={"DEEPSEEK_BASE_URL": simulator_url}),
+    ]
     try:
         async with aiohttp.ClientSession() as session:
-            api = HomeAssistantApi(session, f"http://127.0.0.1:{hass_port}")
+            url = f"http://127.0.0.1:{hass_port}"
+            api = HomeAssistantApi(session, url)
             await api.wait_until_up(within=120)
             await api.onboard("End to end", USER, PASSWORD)
-            simulator_url = f"http://127.0.0.1:{simulator_port}"
             yield Live(
-                config_dir, api, SimulatorControl(session, simulator_url), simulator_url
+                config_dir,
+                url,
+                api,
+                SimulatorControl(session, simulator_url),
+                simulator_url,
+                f"http://127.0.0.1:{gateway_port}",
             )
             await api.close()
     finally:
         for process in reversed(processes):
             stop(process)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """The distribution's Chromium, headless."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=find_chromium(), args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+
+
+async def user_page(live: Live, browser: Browser, path: str) -> Page:
+    return await logged_in_page(browser, f"{live.url}{path}", (USER, PASSWORD))
+
+
+async def submit(page: Page, *, then_showing: str) -> dict[str, Any]:
+    """Press the dialog's Submit, as a user does; the dialog once it answers."""
+    await page.get_by_role("button", name="Submit").click()
+    return await flow_dialog(page, containing=then_showing)
 
 
 async def poll_until(live: Live, entity_id: str, expected: str) -> None:
@@ -81,26 +132,31 @@ async def poll_until(live: Live, entity_id: str, expected: str) -> None:
     await wait_for(shown, within=POLL_WITHIN)
 
 
-async def test_config_flow_shows_a_wrong_key_then_creates_the_entry(
-    live: Live,
+async def test_an_account_is_added_by_typing_the_key_and_pressing_submit(
+    live: Live, browser: Browser, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    flow = await live.api.start_flow("deepseek_balance")
-    assert flow["step_id"] == "user"
-
-    wrong = await live.api.configure(
-        flow["flow_id"],
-        {"api_key": "sk-wrong", "advanced": {"base_url": live.simulator_url}},
+    """A wrong key first, then the right one; the base URL is never typed."""
+    page = await user_page(
+        live, browser, f"/config/integrations/dashboard/add?domain={DOMAIN}"
     )
-    assert wrong["type"] == "form"
-    assert wrong["errors"] == {"base": "invalid_auth"}
+    await page.get_by_role("button", name="OK").click()  # "Set up DeepSeek Balance?"
+    form = await flow_dialog(page, containing="Connect a DeepSeek account")
+    url_shown = await page.locator("input[name=base_url]").input_value()
 
-    created = await live.api.configure(
-        flow["flow_id"],
-        {"api_key": API_KEY, "advanced": {"base_url": live.simulator_url}},
-    )
-    assert created["type"] == "create_entry"
-    assert created["title"] == "DeepSeek ••••1a2b"
-    live.entry_id = created["result"]["entry_id"]
+    await page.locator("input[name=api_key]").fill("sk-wrong")
+    wrong = await submit(page, then_showing="DeepSeek refused this API key")
+    await page.locator("input[name=api_key]").fill(API_KEY)
+    # Home Assistant 2026.11 ends with naming the new device and giving it an area.
+    done = await submit(page, then_showing="Skip and finish")
+    await page.screenshot(path=str(screenshot_folder(tmp_path_factory) / "added.png"))
+    await page.get_by_role("button", name="Skip and finish").click()
+    await page.close()
+
+    assert url_shown == live.simulator_url  # the default, filled in
+    assert form["cut"] == wrong["cut"] == done["cut"] == []
+    (entry,) = await live.api.entries()
+    assert entry["title"] == "DeepSeek ••••1a2b"
+    live.entry_id = entry["entry_id"]
 
 
 async def test_a_real_account_shows_its_entities_and_no_rate_limits(
@@ -142,26 +198,30 @@ async def test_a_real_account_shows_its_entities_and_no_rate_limits(
 @pytest.mark.parametrize(
     ("scenario", "status"),
     [
-        ("rate_limited", "rate_limited"),
+        # Without Retry-After, so that the next poll may ask again at once.
+        ("rate_limited_without_retry_after", "rate_limited"),
         ("server_error", "api_error"),
         ("bad_gateway_html", "api_error"),
         ("malformed_json", "api_error"),
     ],
 )
-async def test_api_failure_makes_entities_unavailable_then_recovers(
+async def test_a_failing_api_keeps_the_figures_and_says_why_then_recovers(
     live: Live, scenario: str, status: str
 ) -> None:
     await live.simulator.set(scenario=scenario)
 
     await poll_until(live, STATUS, status)
-    assert await live.api.state(TOTAL) == "unavailable"
+    assert await live.api.state(TOTAL) == "110.00"  # within the grace
 
     await live.simulator.set(scenario="normal")
-    await poll_until(live, TOTAL, "110.00")
-    assert await live.api.state(STATUS) == "ok"
+    await poll_until(live, STATUS, "ok")
+    assert await live.api.state(TOTAL) == "110.00"
 
 
-async def test_refused_key_starts_reauth_and_a_new_key_recovers(live: Live) -> None:
+async def test_a_refused_key_is_replaced_in_the_reauth_dialog(
+    live: Live, browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Home Assistant asks; the user types the new key alone and submits."""
     await live.simulator.set(api_key=NEW_KEY)
     await poll_until(live, STATUS, "auth_failed")
     assert await live.api.state(TOTAL) == "unavailable"
@@ -171,16 +231,22 @@ async def test_refused_key_starts_reauth_and_a_new_key_recovers(live: Live) -> N
         return [
             flow
             for flow in flows
-            if flow["handler"] == "deepseek_balance"
-            and flow["context"]["source"] == "reauth"
+            if flow["handler"] == DOMAIN and flow["context"]["source"] == "reauth"
         ]
 
     flows = await wait_for(reauth_flows, within=POLL_WITHIN)
-    assert len(flows) == 1
-    assert flows[0]["context"]["entry_id"] == live.entry_id
+    assert [flow["context"]["entry_id"] for flow in flows] == [live.entry_id]
+    page = await user_page(live, browser, INTEGRATION_PAGE)
+    await page.get_by_role("button", name="Reconfigure").first.click()
+    form = await flow_dialog(page, containing="DeepSeek refused the API key")
+    url_shown = await page.locator("input[name=base_url]").input_value()
+    await page.locator("input[name=api_key]").fill(NEW_KEY)
+    done = await submit(page, then_showing="The new API key works")
+    await page.screenshot(path=str(screenshot_folder(tmp_path_factory) / "reauth.png"))
+    await page.close()
 
-    done = await live.api.configure(flows[0]["flow_id"], {"api_key": NEW_KEY})
-    assert done == {**done, "type": "abort", "reason": "reauth_successful"}
+    assert url_shown == live.simulator_url  # the entry's own
+    assert form["cut"] == done["cut"] == []
 
     async def values_back() -> bool:
         return await live.api.state(TOTAL) == "110.00"
@@ -188,32 +254,74 @@ async def test_refused_key_starts_reauth_and_a_new_key_recovers(live: Live) -> N
     await wait_for(values_back, within=POLL_WITHIN)
 
 
-async def test_options_flow_changes_the_poll_interval(live: Live) -> None:
-    form = await live.api.post(
-        "/api/config/config_entries/options/flow", {"handler": live.entry_id}
-    )
-    assert form["step_id"] == "init"
+async def test_reconfigure_submitted_unchanged_keeps_the_account(
+    live: Live, browser: Browser
+) -> None:
+    page = await user_page(live, browser, INTEGRATION_PAGE)
+    row = page.locator("ha-config-entry-row", has_text="DeepSeek ••••1a2b")
+    await row.get_by_role("button", name="Menu").first.click()
+    await page.get_by_role("menuitem", name="Reconfigure").click()
+    await flow_dialog(page, containing="Change the DeepSeek connection")
+    url_shown = await page.locator("input[name=base_url]").input_value()
 
-    done = await live.api.post(
-        f"/api/config/config_entries/options/flow/{form['flow_id']}",
-        {"scan_interval": 45, "low_balance_threshold": 0, "low_balance_days": 0},
-    )
-    assert done["type"] == "create_entry"
+    await submit(page, then_showing="The connection was changed and works")
+    await page.close()
 
-    async def interval() -> bool:
-        diagnostics = await live.api.get(
-            f"/api/diagnostics/config_entry/{live.entry_id}"
-        )
+    assert url_shown == live.simulator_url
+    (entry,) = await live.api.entries()
+    assert entry["title"] == "DeepSeek ••••1a2b"
+
+
+async def test_the_options_of_the_second_of_two_accounts_name_it(
+    live: Live, browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A second account behind its own gateway, typed under Advanced."""
+    page = await user_page(live, browser, INTEGRATION_PAGE)
+    await page.get_by_role("button", name="Add service").click()
+    await flow_dialog(page, containing="Connect a DeepSeek account")
+    await page.locator("input[name=api_key]").fill(SECOND_KEY)
+    await page.get_by_text("Advanced", exact=True).click()
+    await page.locator("input[name=base_url]").fill(live.gateway_url)
+    await submit(page, then_showing="Skip and finish")
+    await page.get_by_role("button", name="Skip and finish").click()
+    await page.close()
+    second = next(
+        entry
+        for entry in await live.api.entries()
+        if entry["title"] == "DeepSeek ••••5678"
+    )
+
+    page = await user_page(live, browser, INTEGRATION_PAGE)
+    row = page.locator("ha-config-entry-row", has_text="DeepSeek ••••5678")
+    await row.get_by_role("button", name="Configure").click()
+    form = await flow_dialog(page, containing="Options for DeepSeek ••••5678")
+    await page.screenshot(path=str(screenshot_folder(tmp_path_factory) / "options.png"))
+    interval = page.locator("input[type=number]").first  # *Update interval*
+    await interval.fill("-5")
+    refused = await submit(page, then_showing="Enter a number of seconds from 30")
+    await interval.fill("45")
+    await submit(page, then_showing="Options successfully saved")
+    await page.close()
+
+    assert form["cut"] == refused["cut"] == []
+
+    async def interval_of(entry_id: str) -> Any:
+        diagnostics = await live.api.get(f"/api/diagnostics/config_entry/{entry_id}")
         # While the entry reloads, its diagnostics carry no poll interval yet.
-        return diagnostics["data"].get("poll_interval_seconds") == 45
+        return diagnostics["data"].get("poll_interval_seconds")
 
-    await wait_for(interval, within=POLL_WITHIN)
+    async def second_polls_every_45_s() -> bool:
+        return await interval_of(second["entry_id"]) == 45
+
+    await wait_for(second_polls_every_45_s, within=POLL_WITHIN)
+    assert await interval_of(live.entry_id) == 30  # the first account's is its own
 
 
-async def test_removing_the_entry_removes_its_entities_and_device(
+async def test_removing_the_entries_removes_their_entities_and_devices(
     live: Live,
 ) -> None:
-    await live.api.delete(f"/api/config/config_entries/entry/{live.entry_id}")
+    for entry in await live.api.entries():
+        await live.api.delete(f"/api/config/config_entries/entry/{entry['entry_id']}")
 
     entities = await live.api.ws({"type": "config/entity_registry/list"})
     devices = await live.api.ws({"type": "config/device_registry/list"})
@@ -238,5 +346,9 @@ async def test_log_has_no_traceback_from_the_integration_and_no_key(
     assert "ModuleNotFoundError" not in log
     assert API_KEY not in log
     assert NEW_KEY not in log
-    # The outages above were logged once when they began and once when they ended.
-    assert "Fetching DeepSeek ••••1a2b data recovered" in log
+    assert SECOND_KEY not in log
+    # The outages above, each shorter than the grace, were logged as warnings once
+    # when they began and once when they ended, naming the account once.
+    assert "DeepSeek ••••1a2b: DeepSeek asked to wait" in log
+    assert "DeepSeek ••••1a2b: DeepSeek answers again" in log
+    assert "Error fetching" not in log
