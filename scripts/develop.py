@@ -2,11 +2,11 @@
 
 With DEEPSEEK_API_KEY set it talks to the real DeepSeek API; without it (or with
 --demo) it also runs the DeepSeek simulator on 127.0.0.1:8765 with a demo account
-that has a week of spending behind it. The first run onboards a local user and
-prints its password, adds the account through the config flow and installs the
-example dashboard; in demo mode it also hands the demo's week to Home Assistant, so
-the dashboard is full at once. Later runs reuse all of it (delete the configuration
-folder to start over). Ctrl-C stops everything.
+that has last month's and this month's spending behind it. The first run onboards a
+local user and prints its password, adds the account through the config flow and
+installs the example dashboard; in demo mode it also hands the demo's history to
+Home Assistant, so the dashboard is full at once. Later runs reuse all of it (delete
+the configuration folder to start over). Ctrl-C stops everything.
 """
 
 import argparse
@@ -156,7 +156,7 @@ class Develop:
     async def _prepare(
         self, api: HomeAssistantApi, session: aiohttp.ClientSession
     ) -> None:
-        """Add the account (in demo mode with its week) and install the dashboard."""
+        """Add the account (in demo mode with its history); install the dashboard."""
         if not await api.entries():
             result = await api.add_deepseek(self.api_key, self.base_url)
             if result["type"] != "create_entry":
@@ -173,11 +173,11 @@ class Develop:
                     await self._land_the_grant(api, simulator)
                 else:
                     print(
-                        "The demo account's week went to the first entry; delete "
-                        f"{self.config_dir} for a new demo with a week behind it.",
+                        "The demo account's history went to the first entry; delete "
+                        f"{self.config_dir} for a new demo with its history.",
                         flush=True,
                     )
-        # With a real key the gauges keep the example's bands (see the README).
+        # With a real key the month's gauge keeps the example's range (see README).
         options = DEMO_OPTIONS if self.demo else {}
         await api.install_dashboard(
             DASHBOARD_URL_PATH,
@@ -188,10 +188,10 @@ class Develop:
     async def _seed_demo_history(
         self, api: HomeAssistantApi, entry_id: str, readings: list[Reading]
     ) -> None:
-        """Give Home Assistant the week the demo account has behind it.
+        """Give Home Assistant the history the demo account has behind it.
 
         The entry is disabled while the history in its store is replaced by the
-        week's, so it loads that history when it is enabled again; the statistics
+        demo's, so it loads that history when it is enabled again; the statistics
         go through the recorder's own import.
         """
         seed = demo_seed(readings, ZoneInfo(DEMO_TIME_ZONE))

@@ -115,6 +115,14 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
     assert develop.returncode == 0
 
 
+async def demo_api(session: aiohttp.ClientSession, demo: Demo) -> HomeAssistantApi:
+    """The demo's HTTP and WebSocket APIs, logged in as its user."""
+    api = HomeAssistantApi(session, demo.url)
+    login = json.loads((demo.config_dir / ".develop.json").read_text())
+    await api.refresh(login["refresh_token"])
+    return api
+
+
 # The demo account, healthy: what the cards' visibility conditions read.
 HEALTHY = {
     "binary_sensor.deepseek_1a2b_account_available": "on",
@@ -189,9 +197,7 @@ async def test_demo_is_full_at_once(
 ) -> None:
     """Every entity on the dashboard has a value, every graph has statistics."""
     async with aiohttp.ClientSession() as session:
-        api = HomeAssistantApi(session, demo.url)
-        login = json.loads((demo.config_dir / ".develop.json").read_text())
-        await api.refresh(login["refresh_token"])
+        api = await demo_api(session, demo)
         states = await api.states()
         shown = {card["entity"] for card in dashboard_cards() if "entity" in card}
         missing = {
@@ -351,9 +357,7 @@ async def test_after_a_failure_a_reload_and_a_recovery_the_panel_tells_the_truth
     """The last activity keeps its type and time; no name is cut."""
     folder = screenshot_folder(tmp_path_factory)
     async with aiohttp.ClientSession() as session:
-        api = HomeAssistantApi(session, demo.url)
-        login = json.loads((demo.config_dir / ".develop.json").read_text())
-        await api.refresh(login["refresh_token"])
+        api = await demo_api(session, demo)
         simulator = SimulatorControl(session, demo.simulator_url)
         (entry,) = await api.entries()
         status = f"sensor.{ENTRY_PREFIX}_api_status"
@@ -434,9 +438,7 @@ async def test_a_failing_api_blanks_nothing_it_need_not_and_cuts_no_label(
     folder = screenshot_folder(tmp_path_factory)
     panels: dict[str, list[dict[str, Any]]] = {}
     async with aiohttp.ClientSession() as session:
-        api = HomeAssistantApi(session, demo.url)
-        login = json.loads((demo.config_dir / ".develop.json").read_text())
-        await api.refresh(login["refresh_token"])
+        api = await demo_api(session, demo)
         simulator = SimulatorControl(session, demo.simulator_url)
         (entry,) = await api.entries()
         status = f"sensor.{ENTRY_PREFIX}_api_status"
