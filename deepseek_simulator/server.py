@@ -141,6 +141,8 @@ class SimulatorState:
     chaos_poll: int = 0
     # The next request's answer, before ``scenario`` again: a failure gone at once.
     next_answer: Scenario | None = None
+    # One path's scenario, before ``scenario``: a gateway refusing only /v1/models.
+    path_scenarios: dict[str, Scenario] = field(default_factory=dict)
     latency: float = 0.0
     slow_seconds: float = 30.0
     requests: Counter[str] = field(default_factory=Counter)
@@ -257,7 +259,7 @@ class SimulatorState:
         if (once := self.next_answer) is not None:
             self.next_answer = None
             return once
-        return self.scenario
+        return self.path_scenarios.get(path, self.scenario)
 
     def balance_body(self, scenario: Scenario | None = None) -> dict[str, Any]:
         """The ``/user/balance`` JSON for the current account and scenario."""
@@ -330,8 +332,19 @@ def _error(status: int, message: str, kind: str) -> web.Response:
     return web.json_response(body, status=status)
 
 
+def exhausted_rate_limit_headers() -> dict[str, str]:
+    """The rate-limit headers of a gateway's 429 (OpenAI's, LiteLLM's): none left."""
+    return {
+        **gateway_rate_limit_headers(),
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "1m30s",
+    }
+
+
 def _rate_limited(retry_after: str | None) -> web.Response:
+    """A 429 as a gateway in front of DeepSeek sends it, with its headers."""
     response = _error(429, "Rate limit reached", "rate_limit_error")
+    response.headers.update(exhausted_rate_limit_headers())
     if retry_after is not None:
         response.headers["Retry-After"] = retry_after
     return response

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from custom_components.deepseek_balance.api import Balance, CurrencyBalance
 from custom_components.deepseek_balance.history import BalanceHistory, Calendar
-from deepseek_simulator.demo import CURRENCY, Reading
+from deepseek_simulator.demo import CURRENCY, STEP, Reading
 
 HOUR: Final = timedelta(hours=1)
 
@@ -95,6 +95,7 @@ def demo_seed(readings: list[Reading], time_zone: tzinfo) -> DemoSeed:
         history.record(
             reading.at,
             time_zone=time_zone,
+            poll_interval=STEP,  # the demo's readings are 5 minutes apart
             balance=Balance(
                 is_available=True,
                 balances=(

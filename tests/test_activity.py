@@ -20,7 +20,7 @@ from custom_components.deepseek_balance.const import (
     CONF_LOW_BALANCE_THRESHOLD,
     DOMAIN,
 )
-from deepseek_simulator import DeepSeekSimulator, Scenario
+from deepseek_simulator import CurrencyAccount, DeepSeekSimulator, Scenario
 
 from .conftest import ACTIVITY, ENTRY_ID, Fired, advance, setup_integration, state_of
 
@@ -117,6 +117,30 @@ async def test_a_stop_writes_what_changed_since_the_last_write(
     assert samples["samples"][-1][2] == "108.50"
 
 
+async def test_a_top_up_overnight_with_spend_is_told_as_at_least(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+    fired: Fired,
+) -> None:
+    """Off overnight, no granted credit: 20.00 spent, 100.00 topped up."""
+    simulator.state.accounts = {"CNY": CurrencyAccount(Decimal(0), Decimal(50))}
+    await setup_integration(hass, mock_config_entry)
+
+    def overnight() -> None:
+        simulator.state.spend("CNY", Decimal(20))
+        simulator.state.top_up("CNY", Decimal(100))
+        freezer.tick(10 * 3600)
+
+    await restart(hass, mock_config_entry, overnight)
+
+    assert fired == [("top_up", {"amount": 80.0, "currency": "CNY", "exact": False})]
+    spend_today = hass.states.get("sensor.deepseek_0000_spend_today_cny")
+    assert spend_today is not None
+    assert spend_today.attributes["complete"] is False
+
+
 async def test_a_top_up_while_home_assistant_was_off_fires_once(
     hass: HomeAssistant,
     simulator: DeepSeekSimulator,
@@ -126,7 +150,7 @@ async def test_a_top_up_while_home_assistant_was_off_fires_once(
     await restart(
         hass, init_integration, lambda: simulator.state.top_up("CNY", Decimal(50))
     )
-    assert fired == [("top_up", {"amount": 50.0, "currency": "CNY"})]
+    assert fired == [("top_up", {"amount": 50.0, "currency": "CNY", "exact": True})]
 
     await restart(hass, init_integration)
 
@@ -201,7 +225,7 @@ async def test_the_last_event_survives_a_reload_during_an_outage(
     await advance(hass, freezer, 31)
     event = hass.states.get(ACTIVITY)
     assert event is not None
-    assert fired == [("top_up", {"amount": 10.0, "currency": "CNY"})]
+    assert fired == [("top_up", {"amount": 10.0, "currency": "CNY", "exact": True})]
     simulator.state.scenario = Scenario.SERVER_ERROR
     await advance(hass, freezer, 31)
     assert state_of(hass, ACTIVITY) == event.state  # a failed poll changes no event
@@ -214,4 +238,4 @@ async def test_the_last_event_survives_a_reload_during_an_outage(
     after = hass.states.get(ACTIVITY)
     assert after is not None
     assert (after.state, after.attributes) == (event.state, event.attributes)
-    assert fired == [("top_up", {"amount": 10.0, "currency": "CNY"})]
+    assert fired == [("top_up", {"amount": 10.0, "currency": "CNY", "exact": True})]

@@ -15,6 +15,7 @@ from custom_components.deepseek_balance.history import (
 )
 
 START = datetime(2026, 11, 20, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 
 
 def balance(granted: str, topped_up: str, currency: str = "CNY") -> Balance:
@@ -82,9 +83,9 @@ def test_top_up_with_spend_in_one_interval_is_both() -> None:
 
 def test_grant_is_told_from_a_top_up() -> None:
     history = BalanceHistory()
-    history.record(START, balance("10", "100"))
+    history.record(START, balance("10", "100"), poll_interval=HOUR)
 
-    changes = history.record(START + timedelta(hours=1), balance("15", "100"))
+    changes = history.record(START + HOUR, balance("15", "100"), poll_interval=HOUR)
 
     assert changes == [Activity(ActivityKind.GRANT, "CNY", Decimal(5))]
     assert figures_at(history, START + timedelta(hours=1)).today == 0

@@ -180,3 +180,29 @@ async def test_diagnostics_say_when_the_probe_ran_and_what_it_saw(
     assert probe["headers_seen"] is headers_seen
     assert (probe["last_run"] == set_up_at) is not probed_again
     assert simulator.state.requests[MODELS] == 1 + probed_again
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        pytest.param({MODELS: Scenario.RATE_LIMITED}, id="the probe"),
+        pytest.param({BALANCE: Scenario.RATE_LIMITED}, id="the balance"),
+    ],
+)
+async def test_a_429_shows_what_is_left_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    behind_a_gateway: MockConfigEntry,
+    refused: dict[str, Scenario],
+) -> None:
+    """A gateway's 429 carries the headers at their most telling moment: 0."""
+    assert state_of(hass, f"{P}_requests_remaining") == "9999"
+    simulator.state.path_scenarios = refused
+
+    for _ in range(3):
+        await advance(hass, freezer, POLL)
+        assert state_of(hass, f"{P}_requests_remaining") == "0"
+
+    assert state_of(hass, f"{P}_requests_limit") == "10000"
+    assert state_of(hass, f"{P}_total_balance_cny") == "110.00"

@@ -80,13 +80,22 @@ INTERVAL = 31  # the 30 s interval, plus Home Assistant's sub-second jitter
 RETRY_AFTER = 120
 
 
+# Answers whose headers say what is left: a gateway's, and a gateway's 429 (none).
+REMAINING = {
+    Scenario.RATE_LIMIT_HEADERS: "9999",
+    Scenario.RATE_LIMITED: "0",
+    Scenario.RATE_LIMITED_WITHOUT_RETRY_AFTER: "0",
+}
+
+
 class ProbeModel:
     """What the rate-limit probe should do, worked out independently of its code.
 
     It asks /v1/models at the first poll, on every poll while the last answer
     carried headers, and otherwise about 10 minutes after the last probe. A failed
     probe keeps the figures until three fail in a row. A probe counts only when the
-    balance beside it succeeded.
+    balance beside it succeeded; a 429 of the balance itself counts as one, for it
+    carries the headers too.
     """
 
     def __init__(self) -> None:
@@ -94,7 +103,15 @@ class ProbeModel:
         self.last_run: datetime | None = None
         self.carried = False
         self.ever_carried = False
+        self.remaining = "unknown"
         self.failures = 0
+
+    @property
+    def requests_remaining(self) -> str | None:
+        """*Requests remaining*; ``None`` while it does not exist."""
+        if not self.ever_carried:
+            return None
+        return self.remaining if self.carried else "unknown"
 
     def is_due(self, now: datetime) -> bool:
         """Whether a poll at ``now`` asks /v1/models."""
@@ -107,8 +124,9 @@ class ProbeModel:
     def record(self, now: datetime, models: Scenario) -> None:
         """A probe that counted: whether it was answered, and with headers."""
         self.last_run = now
-        if models in ANSWERED:
-            self.carried = models is Scenario.RATE_LIMIT_HEADERS
+        if models in ANSWERED or models in REMAINING:
+            self.carried = models in REMAINING
+            self.remaining = REMAINING.get(models, self.remaining)
             self.ever_carried |= self.carried
             self.failures = 0
             return
@@ -198,10 +216,8 @@ def expected_states(
             Scenario.HUGE_AMOUNT: "unreadable_balance",
             Scenario.DISAGREEING_ROWS: "unreadable_balance",
         }.get(balance, "ok"),
-        REQUESTS_REMAINING: "9999" if probe.carried else "unknown",
+        REQUESTS_REMAINING: probe.requests_remaining,
     }
-    if not probe.ever_carried:
-        expected[REQUESTS_REMAINING] = None
     return expected
 
 
@@ -212,16 +228,26 @@ def within_grace(failing_for: timedelta, balance: Scenario) -> bool:
 
 
 def expected_failure_states(
-    balance: Scenario, shown: dict[str, str | None], failing_for: timedelta
+    balance: Scenario,
+    shown: dict[str, str | None],
+    failing_for: timedelta,
+    probe: ProbeModel,
 ) -> dict[str, str | None]:
-    """After a failed poll: the last good poll's states within the grace, if any."""
+    """After a failed poll: the last good poll's states within the grace, if any.
+
+    The rate limits are the ones last read, a 429's included.
+    """
     status = {f"sensor.{P}_api_status": FAILURE_STATUS[balance]}
     if within_grace(failing_for, balance):
-        return shown | status
-    return {
-        entity_id: None if state is None else "unavailable"
-        for entity_id, state in shown.items()
-    } | status
+        return shown | status | {REQUESTS_REMAINING: probe.requests_remaining}
+    return (
+        {
+            entity_id: None if state is None else "unavailable"
+            for entity_id, state in shown.items()
+        }
+        | status
+        | {REQUESTS_REMAINING: probe.requests_remaining and "unavailable"}
+    )
 
 
 class OutageModel:
@@ -239,7 +265,11 @@ class OutageModel:
         self.outages = self.long_outages = self.recoveries = 0
 
     def states_after(
-        self, balance: Scenario, polled_at: datetime, good: dict[str, str | None]
+        self,
+        balance: Scenario,
+        polled_at: datetime,
+        good: dict[str, str | None],
+        probe: ProbeModel,
     ) -> dict[str, str | None]:
         """The states after a poll answered ``balance``; ``good`` if it is good."""
         if balance in GOOD:
@@ -253,7 +283,7 @@ class OutageModel:
         if not within_grace(failing_for, balance) and not self.past_grace:
             self.long_outages += 1
             self.past_grace = True
-        return expected_failure_states(balance, self.shown, failing_for)
+        return expected_failure_states(balance, self.shown, failing_for, probe)
 
 
 def attempts(answer: Scenario) -> tuple[int, ...]:
@@ -297,6 +327,8 @@ async def run_poll(
     assert models_asked in (attempts(on_models) if probed else (0,))
     if probed and on_balance in GOOD:
         probe.record(now, on_models)
+    elif FAILURE_STATUS.get(on_balance) == "rate_limited":
+        probe.record(now, on_balance)  # the balance's own 429, with its headers
     return probed, now
 
 
@@ -348,7 +380,7 @@ async def test_soak(
         if on_balance in TRUSTED:
             readings.append((dt_util.now(), simulator.state.accounts["CNY"].total))
         expected = outage.states_after(
-            on_balance, polled_at, expected_states(simulator, on_balance, probe)
+            on_balance, polled_at, expected_states(simulator, on_balance, probe), probe
         )
         states = {
             entity_id: state.state if (state := hass.states.get(entity_id)) else None

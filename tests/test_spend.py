@@ -1,6 +1,6 @@
 """Spend, forecast, low balance, activity events and the repair, in Home Assistant."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from custom_components.deepseek_balance.account import (
     DeepSeekData,
     EntryMemory,
     Limits,
+    PollTime,
     funded_currency,
     is_low,
     remember_poll,
@@ -391,9 +392,8 @@ def poll(
     return remember_poll(
         memory,
         Snapshot(balance=balance, rate_limits=None),
-        at=at,
-        time_zone=UTC,
-        limits=limits,
+        PollTime(at, UTC, timedelta(seconds=30)),
+        limits,
     )
 
 

@@ -117,7 +117,7 @@ DAMAGED = {
         envelope(GOOD_MEMORY, version=2, minor_version=1),
         "it was written by a newer release (version 2)",
     ),
-    "a sample out of order": (
+    "a series going back in spend": (
         envelope(
             {
                 **GOOD_MEMORY,
@@ -125,14 +125,14 @@ DAMAGED = {
                     "CNY": {
                         "since": 1_764_000_000,
                         "samples": [
-                            [1_764_003_600, "1.00", "119.00", "19.00", "100.00"],
-                            [1_764_000_000, "0", "120.00", "20.00", "100.00"],
+                            [1_764_000_000, "1.00", "119.00", "19.00", "100.00"],
+                            [1_764_003_600, "0", "120.00", "20.00", "100.00"],
                         ],
                     }
                 },
             }
         ),
-        "a stored series goes back in time or in spend",
+        "a stored series goes back in spend",
     ),
     "an amount that is no number": (
         envelope(
@@ -355,7 +355,7 @@ def test_a_store_as_written_reads_back(samples: list[tuple[int, Any, Any]]) -> N
             "CNY": {
                 "since": samples[0][0] if samples else 0,
                 "samples": [
-                    [at, str(total_spent), str(total), None, None]
+                    [at, str(total_spent), str(total), None, None, 0, "0"]
                     for (at, _, total), total_spent in zip(samples, spent, strict=True)
                 ],
             }
@@ -366,7 +366,7 @@ def test_a_store_as_written_reads_back(samples: list[tuple[int, Any, Any]]) -> N
             "activity": {
                 "event_type": "top_up",
                 "fired_at": "2026-12-01T10:00:00.123+00:00",
-                "attributes": {"amount": 10.0, "currency": "CNY"},
+                "attributes": {"amount": 10.0, "currency": "CNY", "exact": True},
             },
             "over_budget": False,
             "budget_month": "2026-12",

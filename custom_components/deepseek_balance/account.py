@@ -10,7 +10,7 @@ once, at the first poll that sees it, and an unchanged account reports nothing.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
@@ -187,24 +187,31 @@ class DeepSeekData:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PollTime:
+    """When a poll ran, where its days and months begin, and the poll interval.
+
+    The interval tells the next poll's reading from one after a gap.
+    """
+
+    at: datetime
+    time_zone: tzinfo
+    interval: timedelta
+
+
 def remember_poll(
-    memory: EntryMemory,
-    snapshot: Snapshot,
-    *,
-    at: datetime,
-    time_zone: tzinfo,
-    limits: Limits,
+    memory: EntryMemory, snapshot: Snapshot, poll: PollTime, limits: Limits
 ) -> DeepSeekData:
     """Record what a poll brought in the memory; return the view of it.
 
-    ``snapshot.rate_limits`` are the ones known, kept between probes;
-    ``time_zone`` is where days and months begin. Spend figures
-    exist only for currencies whose total was read. A row whose parts contradict
-    its total is shown as sent, but judged by its last trusted total, so it can
-    neither raise an alert nor pick another funded currency.
+    ``snapshot.rate_limits`` are the ones known, kept between probes. Spend
+    figures exist only for currencies whose total was read. A row whose parts
+    contradict its total is shown as sent, but judged by its last trusted total,
+    so it can neither raise an alert nor pick another funded currency.
     """
+    at, time_zone = poll.at, poll.time_zone
     balance = _keep_followed_currencies(memory, snapshot.balance)
-    activities = memory.history.record(at, balance, time_zone)
+    activities = memory.history.record(at, balance, time_zone, poll.interval)
     calendar = Calendar.of(at, time_zone)
     read = {row.currency for row in balance.balances if row.total is not None}
     spend = {

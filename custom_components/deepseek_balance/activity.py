@@ -26,13 +26,20 @@ class Activity:
     amount: Decimal | None = None
     days_remaining: Decimal | None = None
     budget: Decimal | None = None
+    # Of money arriving: false when spend may hide in it, and ``amount`` is then
+    # what certainly arrived, a lower bound.
+    exact: bool = True
 
     @property
     def attributes(self) -> dict[str, Any]:
         """The event's attributes: what the kind of activity carries."""
         match self.kind:
             case ActivityKind.TOP_UP | ActivityKind.GRANT:
-                return {"amount": _number(self.amount), "currency": self.currency}
+                return {
+                    "amount": _number(self.amount),
+                    "currency": self.currency,
+                    "exact": self.exact,
+                }
             case ActivityKind.LOW_BALANCE:
                 return {
                     "amount": _number(self.amount),

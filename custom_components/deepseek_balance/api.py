@@ -73,10 +73,17 @@ class DeepSeekConnectionError(DeepSeekError):
 class DeepSeekRateLimitError(DeepSeekError):
     """DeepSeek asked the caller to slow down (HTTP 429, or 503 with Retry-After)."""
 
-    def __init__(self, message: str, retry_after: float | None) -> None:
-        """Keep how many seconds DeepSeek asked to wait, when it said."""
+    def __init__(
+        self, message: str, retry_after: float | None, rate_limits: RateLimits
+    ) -> None:
+        """Keep how long DeepSeek asked to wait, when it said, and the limits.
+
+        A gateway's 429 carries the rate-limit headers, at their most telling:
+        nothing remaining.
+        """
         super().__init__(message)
         self.retry_after = retry_after
+        self.rate_limits = rate_limits
 
 
 class DeepSeekResponseError(DeepSeekError):
@@ -268,7 +275,8 @@ class DeepSeekClient:
 
         Both requests run concurrently, so the probe never delays the balance. A
         failed balance call raises. A failed rate-limit probe only leaves
-        ``rate_limits`` as ``None``: it must not hide a good balance.
+        ``rate_limits`` as ``None``: it must not hide a good balance. A probe
+        refused with 429 still reads the limits its answer carries.
         """
         if not probe_rate_limits:
             return Snapshot(balance=await self.balance(), rate_limits=None)
@@ -277,6 +285,12 @@ class DeepSeekClient:
         )
         if isinstance(balance, BaseException):
             raise balance
+        if (
+            isinstance(rate_limits, DeepSeekRateLimitError)
+            and rate_limits.rate_limits.present
+        ):
+            # Refused for its rate, the probe still read the limits it hit.
+            return Snapshot(balance=balance, rate_limits=rate_limits.rate_limits)
         if isinstance(rate_limits, DeepSeekError):
             _LOGGER.debug("Rate-limit probe failed: %s", rate_limits)
             return Snapshot(balance=balance, rate_limits=None)
@@ -377,7 +391,9 @@ def raise_for_status(status: int, headers: Mapping[str, str], *, now: datetime) 
         status == HTTPStatus.SERVICE_UNAVAILABLE and retry_after is not None
     ):
         raise DeepSeekRateLimitError(
-            f"Rate limited by DeepSeek (HTTP {status})", retry_after
+            f"Rate limited by DeepSeek (HTTP {status})",
+            retry_after,
+            parse_rate_limits(headers, now=now),
         )
     if HTTPStatus.MULTIPLE_CHOICES <= status < HTTPStatus.BAD_REQUEST:
         raise DeepSeekResponseError(

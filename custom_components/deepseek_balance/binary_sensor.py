@@ -43,6 +43,8 @@ def _budget_attributes(data: DeepSeekData) -> dict[str, Any]:
             else float(figures.projected_month)
         ),
         "currency": currency,
+        # False while this month holds spend that is not wholly known.
+        "complete": None if figures is None else figures.month_complete,
     }
 
 

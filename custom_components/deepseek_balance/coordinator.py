@@ -24,6 +24,7 @@ from .account import (
     DeepSeekData,
     EntryMemory,
     Limits,
+    PollTime,
     api_status,
     remember_poll,
 )
@@ -203,9 +204,12 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         data = remember_poll(
             memory,
             replace(snapshot, rate_limits=self.rate_limit_probe.rate_limits),
-            at=now,
-            time_zone=dt_util.get_default_time_zone(),
-            limits=self._limits,
+            PollTime(
+                now,
+                dt_util.get_default_time_zone(),
+                self.update_interval or DEFAULT_SCAN_INTERVAL,
+            ),
+            self._limits,
         )
         self._log_new_notices(data.balance.notices)
         # What fires an event, and the sensors shown, are written at once, so a
@@ -228,9 +232,13 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         Assistant makes the entities unavailable and logs why.
         """
         status = ApiStatus.RATE_LIMITED if error is None else api_status(None, error)
-        if isinstance(error, DeepSeekRateLimitError) and error.retry_after:
-            wait = self._retry_delay(error.retry_after)
-            self._quiet_until = now + timedelta(seconds=wait)
+        if isinstance(error, DeepSeekRateLimitError):
+            if error.retry_after:
+                wait = self._retry_delay(error.retry_after)
+                self._quiet_until = now + timedelta(seconds=wait)
+            if error.rate_limits.present:  # a gateway's 429 says what is left
+                self.rate_limit_probe.record(now, error.rate_limits)
+                self.memory.sensors.show([], rate_limits=True)
         quiet = (
             (self._quiet_until - now).total_seconds()
             if self._quiet_until is not None and now < self._quiet_until
@@ -252,7 +260,13 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
                 failure,
                 (self.failing_since + grace - now).total_seconds() // 60,
             )
-        return replace(data, failure=status, activities=())
+        return replace(
+            data,
+            failure=status,
+            activities=(),
+            rate_limits=self.rate_limit_probe.rate_limits,
+            rate_limits_shown=self.memory.sensors.rate_limits,
+        )
 
     def _log_new_notices(self, notices: Iterable[Notice]) -> None:
         """Say what an answer set aside, once per kind: it may recur every poll."""

@@ -6,14 +6,15 @@ one subtraction. The series is thinned as it ages, which bounds its size.
 """
 
 from bisect import bisect_left
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
+import itertools
 import re
 from typing import Any, Final
 
 from .activity import Activity, ActivityKind
-from .api import Balance, CurrencyBalance, parse_amount
+from .api import MAX_AMOUNT_PLACES, Balance, CurrencyBalance, parse_amount
 
 # Thinning: every change for 2 h, the last sample of each 5 minutes to 48 h, of each
 # hour to 8 days, of each day to 63 days (this month and the last, whole), then only
@@ -34,6 +35,11 @@ CENT: Final = Decimal("0.01")
 DAY_SECONDS: Final = Decimal(86400)
 TENTH: Final = Decimal("0.1")
 MAX_STORED_TIME: Final = 2**40  # Unix seconds: beyond the year 36000
+# A running total adds up many answers, each within the API's cap: its own cap
+# keeps sums of it, with 12 decimal places, exact within Decimal's 28 digits.
+MAX_RUNNING_TOTAL: Final = Decimal(10) ** 15
+# A reading within one and a half poll intervals after the last is the next poll's.
+ONE_POLL: Final = 1.5
 CURRENCY_CODE: Final = re.compile(r"[A-Z]{3}")  # a code as the client writes it
 
 
@@ -43,30 +49,48 @@ class UnreadableMemoryError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """The balance at one moment, and everything spent from the first sample on."""
+    """The balance at one moment, and everything spent from the first sample on.
+
+    ``blind`` and ``blind_spent`` run on as ``spent`` does: the seconds of the
+    intervals whose spend is not wholly known (money arrived where spend could
+    hide in it), and the part of ``spent`` seen in them.
+    """
 
     at: int  # Unix seconds
     spent: Decimal
     total: Decimal
     granted: Decimal | None
     topped_up: Decimal | None
+    blind: int = 0
+    blind_spent: Decimal = Decimal(0)
 
     def as_list(self) -> list[Any]:
         """Compact form for the store: amounts as exact strings."""
-        return [self.at, str(self.spent), *map(_text, self.row)]
+        return [
+            self.at,
+            str(self.spent),
+            *map(_text, self.row),
+            self.blind,
+            str(self.blind_spent),
+        ]
 
     @classmethod
     def from_list(cls, item: Any) -> Sample:
-        """Inverse of ``as_list``; anything else raises ``UnreadableMemoryError``."""
-        if not isinstance(item, list) or len(item) != len(fields(cls)):
-            raise UnreadableMemoryError("a sample is not a list of five")
-        at, spent, total, granted, topped_up = item
+        """Inverse of ``as_list``; anything else raises ``UnreadableMemoryError``.
+
+        A sample of a store before 0.3.0 has five items: nothing was blind then.
+        """
+        if not isinstance(item, list) or len(item) not in (5, len(fields(cls))):
+            raise UnreadableMemoryError("a sample is not a list of five or seven")
+        at, spent, total, granted, topped_up, *blind = item
         return cls(
             at=_stored_time(at),
-            spent=_stored_amount(spent),
+            spent=_stored_running_total(spent),
             total=_stored_amount(total),
             granted=None if granted is None else _stored_amount(granted),
             topped_up=None if topped_up is None else _stored_amount(topped_up),
+            blind=_stored_time(blind[0]) if blind else 0,
+            blind_spent=_stored_running_total(blind[1]) if blind else Decimal(0),
         )
 
     @property
@@ -117,6 +141,10 @@ class SpendFigures:
     # Until the series spans MIN_AVERAGE_SPAN, the estimates are unknown: when
     # they will be known.
     first_estimate_at: datetime | None = None
+    # False while the day (the month) holds an interval whose spend is not
+    # wholly known: its figure is then what is certain, a lower bound.
+    today_complete: bool = True
+    month_complete: bool = True
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -128,6 +156,25 @@ def _stored_amount(value: Any) -> Decimal:
     amount = parse_amount(value) if isinstance(value, str) else None
     if amount is None:
         raise UnreadableMemoryError("a stored amount is not an amount")
+    return amount
+
+
+def _stored_running_total(value: Any) -> Decimal:
+    """A running total as ``Sample.as_list`` writes it: bounded by its own cap.
+
+    It adds up many answers, so the cap on one answer's amounts is not its own.
+    """
+    try:
+        amount = Decimal(value) if isinstance(value, str) else None
+    except InvalidOperation:
+        amount = None
+    if (
+        amount is None
+        or not amount.is_finite()
+        or not 0 <= amount <= MAX_RUNNING_TOTAL
+        or int(amount.as_tuple().exponent) < -MAX_AMOUNT_PLACES
+    ):
+        raise UnreadableMemoryError("a stored running total is not one")
     return amount
 
 
@@ -148,29 +195,65 @@ def _parts(
     return None if granted is None or topped_up is None else (granted, topped_up)
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one currency did between two readings.
+
+    ``spent`` is what is certain. ``complete`` is false when money arrived where
+    spend could hide in it: then the spend is a lower bound, and so is each
+    arrival whose ``exact`` is false.
+    """
+
+    spent: Decimal
+    arrivals: list[Activity]
+    complete: bool
+
+
 def _compare(
-    before: Sample, after: CurrencyBalance, total: Decimal
-) -> tuple[Decimal, list[Activity]]:
+    before: Sample, after: CurrencyBalance, total: Decimal, *, one_poll: bool
+) -> Change:
     """Spend and arrivals between two readings of one currency.
 
     With both parts known, a fall of either part is spend and a rise is a grant
-    or a top-up, so a top-up and some spend in one interval are both seen. With a
-    part unreadable only the totals are compared, and a rise cannot be named.
+    or a top-up. DeepSeek takes fees from granted credit first, then from paid
+    credit, so spend can hide in a rise: in a grant always, in a top-up unless
+    granted credit was left throughout (some is left, and none was added). Within
+    one poll interval what can hide is at most one interval's spend, the least
+    any figure here can tell apart, so a rise there counts as exact. With a part
+    unreadable only the totals are compared, and a rise cannot be named.
     """
     old_parts = _parts(before.granted, before.topped_up)
     new_parts = _parts(after.granted, after.topped_up)
     if old_parts is None or new_parts is None:
-        return max(before.total - total, Decimal(0)), []
-    spent = Decimal(0)
-    arrivals = []
-    for kind, old, new in zip(
-        (ActivityKind.GRANT, ActivityKind.TOP_UP), old_parts, new_parts, strict=True
-    ):
-        if new < old:
-            spent += old - new
-        elif new > old:
-            arrivals.append(Activity(kind, currency=after.currency, amount=new - old))
-    return spent, arrivals
+        rose = total > before.total
+        return Change(max(before.total - total, Decimal(0)), [], one_poll or not rose)
+    (old_granted, old_paid), (new_granted, new_paid) = old_parts, new_parts
+    granted_lasted = Decimal(0) < new_granted <= old_granted
+    spent = max(old_granted - new_granted, Decimal(0))
+    spent += max(old_paid - new_paid, Decimal(0))
+    arrivals = [
+        Activity(
+            kind,
+            currency=after.currency,
+            amount=new - old,
+            exact=one_poll or not could_hide_spend,
+        )
+        for kind, old, new, could_hide_spend in (
+            (ActivityKind.GRANT, old_granted, new_granted, True),
+            (ActivityKind.TOP_UP, old_paid, new_paid, not granted_lasted),
+        )
+        if new > old
+    ]
+    return Change(spent, arrivals, all(arrival.exact for arrival in arrivals))
+
+
+@dataclass(frozen=True, slots=True)
+class _Totals:
+    """The running totals of a series at one moment."""
+
+    spent: Decimal = Decimal(0)
+    blind: int = 0
+    blind_spent: Decimal = Decimal(0)
 
 
 class CurrencyHistory:
@@ -183,82 +266,156 @@ class CurrencyHistory:
         self.revision = 0  # counts added samples, so the store writes only news
         self._thinned_bucket = 0
         self._local: _LocalTime | None = None
+        # The last reading, changed or not: a sample is added only on a change.
+        self._last_read: int | None = None
 
     def record(
-        self, at: int, row: CurrencyBalance, time_zone: tzinfo
+        self, at: int, row: CurrencyBalance, time_zone: tzinfo, poll_seconds: int
     ) -> list[Activity]:
-        """Add a reading; return the money that arrived since the last one."""
+        """Add a reading; return the money that arrived since the last one.
+
+        ``poll_seconds`` is the poll interval: a reading within one and a half of
+        it after the last one is the next poll's.
+        """
         if (total := row.total) is None or not row.is_consistent:
             return []  # wait for a reading that can be trusted
         if not self.samples:
             self.samples.append(
                 Sample(at, Decimal(0), total, row.granted, row.topped_up)
             )
-            self.since = at
+            self.since = self._last_read = at
             self.revision += 1
             return []
+        if at < self.samples[-1].at:
+            self._retime_after(at)
         last = self.samples[-1]
-        spent, arrivals = _compare(last, row, total)
+        since_last = max(at - (self._last_read or last.at), 0)
+        self._last_read = at
+        change = _compare(
+            last, row, total, one_poll=since_last <= ONE_POLL * poll_seconds
+        )
         if (total, row.granted, row.topped_up) != last.row:
+            blind = 0 if change.complete else since_last
             self.samples.append(
-                Sample(at, last.spent + spent, total, row.granted, row.topped_up)
+                Sample(
+                    at,
+                    last.spent + change.spent,
+                    total,
+                    row.granted,
+                    row.topped_up,
+                    last.blind + blind,
+                    last.blind_spent + (0 if change.complete else change.spent),
+                )
             )
             self.revision += 1
+            if self.samples[-1].spent > MAX_RUNNING_TOTAL / 2:
+                self._rebase()
         self._thin(at, time_zone)
-        return arrivals
+        return change.arrivals
 
-    def spent_before(self, at: int) -> Decimal:
-        """Everything spent before ``at``: a reading at ``at`` counts after it.
+    def _retime_after(self, at: int) -> None:
+        """Move what was stamped after ``at`` to ``at``: the clock was set back.
+
+        What the wrong clock stamped keeps its place; nothing is reordered.
+        """
+        self.samples = [
+            replace(sample, at=at) if sample.at > at else sample
+            for sample in self.samples
+        ]
+        self.since = min(self.since, at)
+        self.revision += 1
+
+    def _rebase(self) -> None:
+        """Restart the running totals from the first sample's, within their cap.
+
+        Only differences of them count.
+        """
+        first = self.samples[0]
+        self.samples = [
+            replace(
+                sample,
+                spent=sample.spent - first.spent,
+                blind_spent=sample.blind_spent - first.blind_spent,
+            )
+            for sample in self.samples
+        ]
+
+    def _totals_before(self, at: int) -> _Totals:
+        """The running totals before ``at``: a reading at ``at`` counts after it.
 
         Thinning keeps the last sample of each bucket, and buckets start on the
         boundaries asked for here, so thinned and full series give one answer.
         """
         if at <= self.since:
-            return Decimal(0)  # even when thinning has dropped the first sample
+            return _Totals()  # even when thinning has dropped the first sample
         index = bisect_left(self.samples, at, key=lambda sample: sample.at)
-        return self.samples[max(index - 1, 0)].spent
+        sample = self.samples[max(index - 1, 0)]
+        return _Totals(sample.spent, sample.blind, sample.blind_spent)
+
+    def spent_before(self, at: int) -> Decimal:
+        """Everything spent before ``at`` (see ``_totals_before``)."""
+        return self._totals_before(at).spent
 
     def figures(self, now: datetime, calendar: Calendar) -> SpendFigures:
         """Spend today and this month, the average daily spend, the forecasts.
 
-        The month's projection is its spend so far plus the average (as shown,
-        to the cent) for each day, or part of one, left in it.
+        The average leaves out the intervals whose spend is not wholly known,
+        time and spend both, rather than count them as no spend. Its window
+        starts on a local hour, a boundary the thinned series keeps, 7 days back
+        at most. The month's projection is its spend so far plus the average (as
+        shown, to the cent) for each day, or part of one, left in it.
         """
         last = self.samples[-1]
-        today = last.spent - self.spent_before(_timestamp(calendar.day_start))
-        month = last.spent - self.spent_before(_timestamp(calendar.month_start))
+        day = self._totals_before(_timestamp(calendar.day_start))
+        month = self._totals_before(_timestamp(calendar.month_start))
         month_since = max(
             calendar.month_start,
             datetime.fromtimestamp(self.since, calendar.month_start.tzinfo),
         )
-        window_start = max(_timestamp(now - AVERAGE_WINDOW), self.since)
-        span = timedelta(seconds=_timestamp(now) - window_start)
-        average = remaining = projected = None
-        if span >= MIN_AVERAGE_SPAN:
-            days = Decimal(span.total_seconds()) / DAY_SECONDS
-            exact = (last.spent - self.spent_before(window_start)) / days
+        time_zone = calendar.month_start.tzinfo or UTC
+        window_start = max(
+            self._local_time(time_zone).bucket_start(
+                _timestamp(now - AVERAGE_WINDOW), COARSE_BUCKET
+            ),
+            self.since,
+        )
+        window = self._totals_before(window_start)
+        known = timedelta(
+            seconds=_timestamp(now) - window_start - (last.blind - window.blind)
+        )
+        known_spent = (last.spent - window.spent) - (
+            last.blind_spent - window.blind_spent
+        )
+        month_spent = last.spent - month.spent
+        average = remaining = projected = first_estimate_at = None
+        if known >= MIN_AVERAGE_SPAN:
+            exact = known_spent / (Decimal(known.total_seconds()) / DAY_SECONDS)
             if exact > 0:
                 remaining = _rounded(max(last.total, Decimal(0)) / exact, TENTH)
             if (average := _rounded(exact, CENT)) is not None:
                 left = Decimal((calendar.month_end - now).total_seconds())
-                projected = _rounded(month + average * left / DAY_SECONDS, CENT)
-        first_estimate_at = None
-        if span < MIN_AVERAGE_SPAN:
-            first_estimate_at = datetime.fromtimestamp(
-                self.since + int(MIN_AVERAGE_SPAN.total_seconds()),
-                calendar.month_start.tzinfo,
-            )
+                projected = _rounded(month_spent + average * left / DAY_SECONDS, CENT)
+        else:
+            first_estimate_at = (now + MIN_AVERAGE_SPAN - known).astimezone(time_zone)
         return SpendFigures(
-            today=today,
+            today=last.spent - day.spent,
             day_start=calendar.day_start,
             daily_average=average,
             days_remaining=remaining,
-            month=month,
+            month=month_spent,
             month_start=calendar.month_start,
             month_since=month_since,
             projected_month=projected,
             first_estimate_at=first_estimate_at,
+            today_complete=last.blind == day.blind,
+            month_complete=last.blind == month.blind,
         )
+
+    def _local_time(self, time_zone: tzinfo) -> _LocalTime:
+        """Local time in ``time_zone``, its offsets kept between calls."""
+        if self._local is None or self._local.time_zone is not time_zone:
+            self._local = _LocalTime(time_zone)
+        return self._local
 
     def _thin(self, at: int, time_zone: tzinfo) -> None:
         """Drop what the retention tiers no longer need, once per 5 minutes."""
@@ -267,9 +424,7 @@ class CurrencyHistory:
             return
         self._thinned_bucket = bucket
         samples = self.samples
-        if self._local is None or self._local.time_zone is not time_zone:
-            self._local = _LocalTime(time_zone)
-        local = self._local
+        local = self._local_time(time_zone)
         kept = []
         for index, sample in enumerate(samples):
             following = samples[index + 1] if index + 1 < len(samples) else None
@@ -324,6 +479,16 @@ class _LocalTime:
 
     def bucket(self, at: int, size: timedelta) -> int:
         """The number of the ``size`` bucket of local time that ``at`` falls in."""
+        return (at + self._offset(at)) // int(size.total_seconds())
+
+    def bucket_start(self, at: int, size: timedelta) -> int:
+        """When the ``size`` bucket of local time that ``at`` falls in began."""
+        offset = self._offset(at)
+        seconds = int(size.total_seconds())
+        return (at + offset) // seconds * seconds - offset
+
+    def _offset(self, at: int) -> int:
+        """The zone's offset from UTC at ``at``, in seconds."""
         quarter = at // 900
         if (offset := self._offsets.get(quarter)) is None:
             if len(self._offsets) >= self.MAX_KEPT:
@@ -331,7 +496,7 @@ class _LocalTime:
             moment = datetime.fromtimestamp(quarter * 900, self.time_zone)
             offset = int((moment.utcoffset() or timedelta(0)).total_seconds())
             self._offsets[quarter] = offset
-        return (at + offset) // int(size.total_seconds())
+        return offset
 
 
 class BalanceHistory:
@@ -342,17 +507,23 @@ class BalanceHistory:
         self.currencies = currencies or {}
 
     def record(
-        self, when: datetime, balance: Balance, time_zone: tzinfo = UTC
+        self,
+        when: datetime,
+        balance: Balance,
+        time_zone: tzinfo = UTC,
+        poll_interval: timedelta = timedelta(seconds=30),
     ) -> list[Activity]:
         """Add one poll's balances; return the money that arrived.
 
-        ``time_zone`` is where the days and months of the thinned series begin.
+        ``time_zone`` is where the days and months of the thinned series begin;
+        ``poll_interval`` tells the next poll's reading from one after a gap.
         """
         at = _timestamp(when)
+        poll_seconds = int(poll_interval.total_seconds())
         arrivals: list[Activity] = []
         for row in balance.balances:
             history = self.currencies.setdefault(row.currency, CurrencyHistory([], at))
-            arrivals += history.record(at, row, time_zone)
+            arrivals += history.record(at, row, time_zone, poll_seconds)
         return arrivals
 
     def last_total(self, currency: str) -> Decimal | None:
@@ -410,8 +581,18 @@ def _stored_series(currency: str, stored: Any) -> CurrencyHistory:
     if not isinstance(items := stored.get("samples"), list):
         raise UnreadableMemoryError("samples is not a list")
     samples = [Sample.from_list(item) for item in items]
-    moments = [since, *(sample.at for sample in samples)]
-    spent = [Decimal(0), *(sample.spent for sample in samples)]
-    if moments != sorted(moments) or spent != sorted(spent):
-        raise UnreadableMemoryError("a stored series goes back in time or in spend")
+    if any(
+        after.spent < before.spent
+        or after.blind < before.blind
+        or after.blind_spent < before.blind_spent
+        for before, after in itertools.pairwise(samples)
+    ):
+        raise UnreadableMemoryError("a stored series goes back in spend")
+    # Readings stamped by a clock set back later are kept, in the order read,
+    # each at the earliest time of those after it, as recording them now would.
+    for index in range(len(samples) - 2, -1, -1):
+        if samples[index].at > samples[index + 1].at:
+            samples[index] = replace(samples[index], at=samples[index + 1].at)
+    if samples:
+        since = min(since, samples[0].at)
     return CurrencyHistory(samples, since)

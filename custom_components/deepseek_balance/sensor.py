@@ -105,6 +105,7 @@ CURRENCY_SENSORS: tuple[DeepSeekCurrencySensorDescription, ...] = (
         suggested_display_precision=2,
         value_fn=_spend(lambda figures: figures.today),
         last_reset_fn=_spend(lambda figures: figures.day_start),
+        attributes_fn=_spend(lambda figures: {"complete": figures.today_complete}),
     ),
     # Money, shown as every amount is; a monetary sensor cannot be a measurement,
     # and its mean would say nothing the balance's statistics do not.
@@ -137,7 +138,10 @@ CURRENCY_SENSORS: tuple[DeepSeekCurrencySensorDescription, ...] = (
         value_fn=_spend(lambda figures: figures.month),
         last_reset_fn=_spend(lambda figures: figures.month_start),
         attributes_fn=_spend(
-            lambda figures: {"since": figures.month_since.isoformat()}
+            lambda figures: {
+                "since": figures.month_since.isoformat(),
+                "complete": figures.month_complete,
+            }
         ),
     ),
     DeepSeekCurrencySensorDescription(

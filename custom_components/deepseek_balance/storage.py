@@ -20,8 +20,9 @@ _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
 # 2 adds the sensors shown, 3 the last known state, 4 the last event fired, 5 the
-# month over budget; an older store lacks them.
-STORAGE_MINOR_VERSION: Final = 5
+# month over budget, 6 the blind running totals of each sample; an older store
+# lacks them.
+STORAGE_MINOR_VERSION: Final = 6
 SAVE_DELAY: Final = 300  # seconds
 
 
