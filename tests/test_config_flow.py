@@ -21,6 +21,7 @@ from custom_components.deepseek_balance.api import (
 )
 from custom_components.deepseek_balance.const import (
     CONF_BASE_URL,
+    CONF_LIMIT_CURRENCY,
     CONF_LOW_BALANCE_DAYS,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_MONTHLY_BUDGET,
@@ -539,6 +540,7 @@ async def test_options_flow_sets_the_poll_interval(
         CONF_LOW_BALANCE_THRESHOLD: 0,
         CONF_MONTHLY_BUDGET: 0,
         CONF_LOW_BALANCE_DAYS: 0,
+        CONF_LIMIT_CURRENCY: "CNY",  # the account's only one
     }
     coordinator = init_integration.runtime_data
     assert coordinator.update_interval is not None

@@ -4,7 +4,6 @@ import json
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -57,7 +56,6 @@ async def test_diagnostics_after_a_failure(
 ) -> None:
     simulator.state.scenario = Scenario.SERVER_ERROR
     await advance(hass, freezer, 30)
-    failed_at = dt_util.utcnow().isoformat()
     for _ in range(int(FAILURE_GRACE.total_seconds()) // 30):
         await advance(hass, freezer, 30)
 
@@ -67,7 +65,7 @@ async def test_diagnostics_after_a_failure(
 
     assert diagnostics["api_status"] == "api_error"
     assert diagnostics["last_update_success"] is False
-    assert diagnostics["failing_since"] == failed_at
+    assert diagnostics["failing_for_seconds"] == FAILURE_GRACE.total_seconds()
     assert diagnostics["last_error"] == {
         "kind": "DeepSeekResponseError",
         "message": "Unexpected answer (HTTP 500)",

@@ -38,6 +38,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.deepseek_balance.const import (
     BASE_URL_ENV_VAR,
     CONF_BASE_URL,
+    CONF_LIMIT_CURRENCY,
     DOMAIN,
 )
 from deepseek_simulator import CurrencyAccount, DeepSeekSimulator
@@ -150,13 +151,14 @@ async def test_the_other_integrations_entry_is_adopted(
     await set_up(hass, entry)
 
     assert entry.state is ConfigEntryState.LOADED
-    assert (entry.version, entry.minor_version) == (1, 2)
+    assert (entry.version, entry.minor_version) == (1, 3)
     assert dict(entry.data) == {
         CONF_API_KEY: "sk-test-0000",
         CONF_BASE_URL: simulator.url,
     }
     assert dict(entry.options) == (
-        {} if interval is None else {CONF_SCAN_INTERVAL: interval}
+        {CONF_LIMIT_CURRENCY: "CNY"}
+        | ({} if interval is None else {CONF_SCAN_INTERVAL: interval})
     )
     assert entry.runtime_data.update_interval == timedelta(seconds=interval or 30)
     assert entry.title == "DeepSeek ••••0000"  # this integration's automatic one
@@ -397,7 +399,7 @@ async def test_this_integrations_own_entry_of_version_1_1_is_kept_as_it_is(
     await set_up(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert (mock_config_entry.version, mock_config_entry.minor_version) == (1, 2)
+    assert (mock_config_entry.version, mock_config_entry.minor_version) == (1, 3)
     assert dict(mock_config_entry.data) == data
     assert mock_config_entry.title == "DeepSeek ••••0000"
 
@@ -483,3 +485,47 @@ async def test_the_adopted_balances_keep_their_long_term_statistics(
     )
     assert metadata[total][1]["has_sum"] is True
     assert state_of(hass, total) == "110.00"
+
+
+@pytest.mark.parametrize(
+    ("totals", "currency"),
+    [
+        ({"CNY": "48.00", "USD": "49.00"}, "USD"),  # the larger, as 0.2.0 chose
+        ({"CNY": "50.00", "USD": "49.00"}, "CNY"),
+        ({}, "CNY"),  # no history yet: DeepSeek's own
+    ],
+)
+async def test_an_entry_of_0_2_0_keeps_its_limits_in_the_currency_shown(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    totals: dict[str, str],
+    currency: str,
+) -> None:
+    """0.2.0 judged the limits by the funded currency of the last answer."""
+    hass_storage[f"{DOMAIN}.{ENTRY_ID}"] = {
+        "version": 1,
+        "minor_version": 5,
+        "key": f"{DOMAIN}.{ENTRY_ID}",
+        "data": {
+            "currencies": {
+                code: {
+                    "since": 1_764_000_000,
+                    "samples": [[1_764_000_000, "0", total, "0", total]],
+                }
+                for code, total in totals.items()
+            }
+        },
+    }
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, minor_version=2, options={"low_balance_threshold": 20}
+    )
+
+    await set_up(hass, mock_config_entry)
+
+    assert mock_config_entry.minor_version == 3
+    assert mock_config_entry.options == {
+        "low_balance_threshold": 20,
+        CONF_LIMIT_CURRENCY: currency,
+    }

@@ -375,6 +375,9 @@ def test_the_funded_currency_has_the_largest_known_total(
     assert funded_currency(known) == funded
 
 
+POLL = timedelta(seconds=30)
+
+
 def poll(
     memory: EntryMemory,
     at: datetime,
@@ -435,3 +438,42 @@ def test_an_entry_follows_the_first_four_currencies_it_sees() -> None:
     ]
     assert [notice.kind for notice in data.balance.notices] == ["too_many_currencies"]
     assert list(memory.history.currencies) == ["CNY", "AAA", "AAB", "AAC"]
+
+
+def test_limits_keep_their_currency_when_the_amounts_cross() -> None:
+    """CNY 50 falls to 48 beside USD 49: the CNY limits stay on CNY."""
+    memory = EntryMemory()
+    limits = Limits(Decimal(49), Decimal(0), Decimal(1), currency="CNY")
+    start = datetime(2026, 11, 20, 1, tzinfo=UTC)
+    usd = ("USD", "49", "0", "49")
+    poll(memory, start, ("CNY", "50", "0", "50"), usd, limits=limits)
+
+    data = poll(memory, start + POLL, ("CNY", "48", "0", "48"), usd, limits=limits)
+
+    assert data.funded_currency == "USD"  # the larger amount, in another currency
+    assert data.limit_currency == "CNY"
+    assert data.low_balance is True  # 48 CNY is below 49 CNY
+    assert [(a.kind, a.currency, a.amount) for a in data.activities] == [
+        ("low_balance", "CNY", Decimal(48)),
+        ("over_budget", "CNY", None),
+    ]
+
+
+def test_over_budget_fires_once_a_month_whatever_the_rows_do() -> None:
+    memory = EntryMemory()
+    limits = Limits(Decimal(0), Decimal(0), Decimal(1), currency="CNY")
+    start = datetime(2026, 11, 20, 1, tzinfo=UTC)
+    fired = []
+    for step, (cny, usd) in enumerate(
+        [("50", "49"), ("48", "49"), ("48", "47"), ("46", "47"), ("45", "44")]
+    ):
+        data = poll(
+            memory,
+            start + step * POLL,
+            ("CNY", cny, "0", cny),
+            ("USD", usd, "0", usd),
+            limits=limits,
+        )
+        fired += [a.kind for a in data.activities if a.kind == "over_budget"]
+
+    assert fired == ["over_budget"]

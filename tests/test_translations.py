@@ -46,7 +46,7 @@ FLOW_SCHEMAS = {
     ("config", "reconfigure"): config_flow.credentials_schema(
         key_required=False, base_url="", show_base_url=False
     ),
-    ("options", "init"): config_flow.options_schema("CNY"),
+    ("options", "init"): config_flow.options_schema("CNY", ["CNY", "USD"]),
 }
 # hassfest's own pattern (script/hassfest/translations.py, RE_URL).
 HASSFEST_URL = re.compile(

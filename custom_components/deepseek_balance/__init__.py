@@ -10,7 +10,13 @@ from homeassistant.util import dt as dt_util
 from .api import DeepSeekClient
 from .const import CONF_BASE_URL, DOMAIN
 from .coordinator import DeepSeekConfigEntry, DeepSeekCoordinator
-from .migration import async_adopt_entry, is_other_integration_entry
+from .migration import (
+    ADOPTING,
+    LIMIT_CURRENCY,
+    async_adopt_entry,
+    async_pin_limit_currency,
+    is_other_integration_entry,
+)
 from .repair_issue import (
     async_track_availability,
     async_withdraw_settled_duplicate_issues,
@@ -55,16 +61,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> 
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> bool:
-    """Bring an entry of version 1.1 to 1.2, adopting the other integration's.
+    """Bring an entry of version 1.1 or 1.2 to 1.3.
 
+    1.2 adopts the other integration's entries; 1.3 stores the limits' currency.
     Home Assistant itself refuses an entry of a newer major version; one of a
     newer minor version is readable as it is.
     """
-    if entry.minor_version == 1:
+    if entry.minor_version < ADOPTING:
         if is_other_integration_entry(entry):
             await async_adopt_entry(hass, entry)
         else:
-            hass.config_entries.async_update_entry(entry, minor_version=2)
+            hass.config_entries.async_update_entry(entry, minor_version=ADOPTING)
+    if entry.minor_version < LIMIT_CURRENCY:
+        await async_pin_limit_currency(hass, entry)
     return True
 
 

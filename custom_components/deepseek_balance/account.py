@@ -27,9 +27,11 @@ from .api import (
     Snapshot,
 )
 from .const import (
+    CONF_LIMIT_CURRENCY,
     CONF_LOW_BALANCE_DAYS,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_MONTHLY_BUDGET,
+    DEEPSEEK_CURRENCY,
 )
 from .history import BalanceHistory, Calendar, SpendFigures
 
@@ -137,14 +139,18 @@ class ApiStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The options' limits, each 0 for off, in the funded currency.
+    """The options' limits, each 0 for off, the amounts in their own currency.
 
-    Low below an amount or a number of days remaining; a monthly budget.
+    Low below an amount or a number of days remaining; a monthly budget. The
+    amounts are in ``currency``, stored with them: the funded currency can change
+    while they cannot. An entry whose options never named one (none was set)
+    judges by the funded currency.
     """
 
     threshold: Decimal
     days: Decimal
     monthly_budget: Decimal = Decimal(0)
+    currency: str | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Limits:
@@ -153,6 +159,7 @@ class Limits:
             threshold=Decimal(str(options.get(CONF_LOW_BALANCE_THRESHOLD, 0))),
             days=Decimal(str(options.get(CONF_LOW_BALANCE_DAYS, 0))),
             monthly_budget=Decimal(str(options.get(CONF_MONTHLY_BUDGET, 0))),
+            currency=options.get(CONF_LIMIT_CURRENCY),
         )
 
 
@@ -170,6 +177,7 @@ class DeepSeekData:
     low_balance: bool | None
     activities: tuple[Activity, ...] = ()
     funded_currency: str | None = None  # judged by trusted totals
+    limit_currency: str | None = None  # the limits' and the budget's
     last_fired: FiredActivity | None = None  # the newest activity, this poll's too
     # The sensors that exist: once shown, a currency's stay.
     currencies_shown: tuple[str, ...] = ()
@@ -221,15 +229,16 @@ def remember_poll(
     }
     totals = {row.currency: _trusted_total(memory, row) for row in balance.balances}
     funded = funded_currency(totals)
-    total = None if funded is None else totals[funded]
-    figures = None if funded is None else spend.get(funded)
+    judged = limits.currency or funded  # never another currency than the limits'
+    total = None if judged is None else totals.get(judged)
+    figures = None if judged is None else spend.get(judged)
     low_balance = is_low(total, figures, limits)
     last_known = memory.last_known
     if low_balance and last_known.low_balance is False and total is not None:
         activities.append(
             Activity(
                 ActivityKind.LOW_BALANCE,
-                currency=funded,
+                currency=judged,
                 amount=total,
                 days_remaining=None if figures is None else figures.days_remaining,
             )
@@ -246,7 +255,7 @@ def remember_poll(
         activities.append(
             Activity(
                 ActivityKind.OVER_BUDGET,
-                currency=funded,
+                currency=judged,
                 amount=figures.projected_month,
                 budget=limits.monthly_budget,
             )
@@ -271,6 +280,7 @@ def remember_poll(
         low_balance=low_balance,
         activities=tuple(activities),
         funded_currency=funded,
+        limit_currency=judged,
         last_fired=last_known.activity,
         currencies_shown=tuple(shown.currencies),
         rate_limits_shown=shown.rate_limits,
@@ -339,7 +349,7 @@ def funded_currency(totals: Mapping[str, Decimal | None]) -> str | None:
     A zero USD row listed before the funded CNY one is not it.
     """
     known = [
-        (total, currency == "CNY", currency)
+        (total, currency == DEEPSEEK_CURRENCY, currency)
         for currency, total in totals.items()
         if total is not None
     ]
@@ -381,7 +391,7 @@ def api_status(balance: Balance | None, error: BaseException | None) -> ApiStatu
 def is_over_budget(figures: SpendFigures | None, budget: Decimal) -> bool | None:
     """Over while this month's spend, or its projection, is above the budget.
 
-    A budget of 0 is off; without figures of the funded currency it is unknown.
+    A budget of 0 is off; without figures of its currency it is unknown.
     """
     if budget <= 0:
         return False
@@ -394,7 +404,7 @@ def is_over_budget(figures: SpendFigures | None, budget: Decimal) -> bool | None
 def is_low(
     total: Decimal | None, figures: SpendFigures | None, limits: Limits
 ) -> bool | None:
-    """Low when the funded currency is below the threshold or runs out too soon.
+    """Low when the limits' currency is below the threshold or runs out too soon.
 
     A limit of 0 is off. An unknown forecast (too little history) is not low; an
     unknown balance with a limit set is unknown.

@@ -31,8 +31,8 @@ class DeepSeekBinarySensorDescription(BinarySensorEntityDescription):
 
 
 def _budget_attributes(data: DeepSeekData) -> dict[str, Any]:
-    """The budget, this month's spend and its projection, in the funded currency."""
-    currency = data.funded_currency
+    """The budget, this month's spend and its projection, in the budget's currency."""
+    currency = data.limit_currency
     figures = None if currency is None else data.spend.get(currency)
     return {
         "budget": float(data.monthly_budget),

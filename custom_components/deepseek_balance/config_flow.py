@@ -1,6 +1,6 @@
 """Config flow: add a DeepSeek API key, re-authenticate, reconfigure, set options."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 import logging
 import os
@@ -29,6 +29,9 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -42,9 +45,11 @@ from .const import (
     API_KEYS_URL,
     BASE_URL_ENV_VAR,
     CONF_BASE_URL,
+    CONF_LIMIT_CURRENCY,
     CONF_LOW_BALANCE_DAYS,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_MONTHLY_BUDGET,
+    DEEPSEEK_CURRENCY,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     MAX_SCAN_INTERVAL,
@@ -116,8 +121,12 @@ OPTION_RANGES: Final = {
 }
 
 
-def options_schema(currency: str) -> probatio.Schema:
-    """The options; the amounts are in the funded ``currency``."""
+def options_schema(currency: str, currencies: Sequence[str]) -> probatio.Schema:
+    """The options; the amounts are in ``currency``.
+
+    With more than one of the account's ``currencies`` to choose from, the form
+    asks which the amounts are in.
+    """
 
     def box(step: float, unit: str) -> NumberSelector:
         return NumberSelector(
@@ -126,6 +135,15 @@ def options_schema(currency: str) -> probatio.Schema:
             )
         )
 
+    choice = {}
+    if len(currencies) > 1:
+        choice[probatio.Required(CONF_LIMIT_CURRENCY, default=currency)] = (
+            SelectSelector(
+                SelectSelectorConfig(
+                    options=list(currencies), mode=SelectSelectorMode.DROPDOWN
+                )
+            )
+        )
     return probatio.Schema(
         {
             # A custom integration may let users choose: the other deepseek_balance
@@ -138,6 +156,7 @@ def options_schema(currency: str) -> probatio.Schema:
             ),
             probatio.Required(CONF_MONTHLY_BUDGET, default=0): box(0.01, currency),
             probatio.Required(CONF_LOW_BALANCE_DAYS, default=0): box(0.5, "d"),
+            **choice,
         }
     )
 
@@ -217,7 +236,8 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
     # 1.2: an entry without a base URL is the other deepseek_balance integration's.
-    MINOR_VERSION = 2
+    # 1.3: the limits' amounts are stored with their currency.
+    MINOR_VERSION = 3
 
     @staticmethod
     @callback
@@ -409,15 +429,25 @@ class DeepSeekOptionsFlow(OptionsFlowWithReload):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the poll interval (30 s to 1 h) and the low-balance limits."""
+        """Show the poll interval (30 s to 1 h) and the low-balance limits.
+
+        The amounts are stored with their currency: with one currency to choose
+        from, the one the account runs on; with more, the limits' own once set.
+        """
+        currencies = self._currencies()
+        currency = self.config_entry.options.get(CONF_LIMIT_CURRENCY)
+        if currency not in currencies[1:]:
+            currency = currencies[0]
         errors: dict[str, str] = {}
         if user_input is not None and not (errors := option_errors(user_input)):
-            return self.async_create_entry(data=user_input)
-        currency = self._funded_currency()
+            return self.async_create_entry(
+                data={CONF_LIMIT_CURRENCY: currency, **user_input}
+            )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                options_schema(currency), user_input or self.config_entry.options
+                options_schema(currency, currencies),
+                user_input or self.config_entry.options,
             ),
             errors=errors,
             description_placeholders={
@@ -426,11 +456,11 @@ class DeepSeekOptionsFlow(OptionsFlowWithReload):
             },
         )
 
-    def _funded_currency(self) -> str:
-        """The currency the account runs on; CNY, DeepSeek's, until it is known."""
+    def _currencies(self) -> list[str]:
+        """The account's currencies, the one it runs on first; CNY until known."""
         entry = self.config_entry
-        if entry.state is ConfigEntryState.LOADED:
-            funded = entry.runtime_data.data.funded_currency
-            if funded is not None:
-                return str(funded)
-        return "CNY"
+        if entry.state is not ConfigEntryState.LOADED:
+            return [DEEPSEEK_CURRENCY]
+        data = entry.runtime_data.data
+        funded = data.funded_currency or DEEPSEEK_CURRENCY
+        return list(dict.fromkeys([funded, *data.currencies_shown]))

@@ -9,6 +9,8 @@ CONF_BASE_URL: Final = "base_url"
 CONF_LOW_BALANCE_THRESHOLD: Final = "low_balance_threshold"
 CONF_LOW_BALANCE_DAYS: Final = "low_balance_days"
 CONF_MONTHLY_BUDGET: Final = "monthly_budget"
+CONF_LIMIT_CURRENCY: Final = "currency"  # of the two amounts above
+DEEPSEEK_CURRENCY: Final = "CNY"  # DeepSeek's own, until an answer says otherwise
 SECTION_ADVANCED: Final = "advanced"
 
 DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=30)

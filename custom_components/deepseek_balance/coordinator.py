@@ -95,9 +95,10 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         self._memory_loaded = False
         self._failure_before_refresh: ApiStatus | None = None
         self._noticed: set[str] = set()
-        # Since when polls fail, and until when DeepSeek asked not to ask.
-        self.failing_since: datetime | None = None
-        self._quiet_until: datetime | None = None
+        # Since when polls fail, and until when DeepSeek asked not to ask: in the
+        # loop's monotonic seconds, which a clock set back does not move.
+        self._failing_since: float | None = None
+        self._quiet_until: float | None = None
 
     @property
     def api_status(self) -> ApiStatus:
@@ -182,7 +183,7 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             None if self.last_update_success else self.api_status
         )
         now = dt_util.utcnow()
-        if self._quiet_until is not None and now < self._quiet_until:
+        if self._quiet_until is not None and self.hass.loop.time() < self._quiet_until:
             return self._last_data_despite(now, None)
         probe = self.rate_limit_probe.is_due(now)
         try:
@@ -193,10 +194,10 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             ) from err
         except DeepSeekError as err:
             return self._last_data_despite(now, err)
-        if self.failing_since is not None and self.last_update_success:
+        if self._failing_since is not None and self.last_update_success:
             # Past the grace, Home Assistant says that the polls recovered.
             _LOGGER.info("%s: DeepSeek answers again", self.config_entry.title)
-        self.failing_since = self._quiet_until = None
+        self._failing_since = self._quiet_until = None
         if probe:
             self.rate_limit_probe.record(now, snapshot.rate_limits)
         memory = self.memory
@@ -232,33 +233,35 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         Assistant makes the entities unavailable and logs why.
         """
         status = ApiStatus.RATE_LIMITED if error is None else api_status(None, error)
+        clock = self.hass.loop.time()
         if isinstance(error, DeepSeekRateLimitError):
             if error.retry_after:
-                wait = self._retry_delay(error.retry_after)
-                self._quiet_until = now + timedelta(seconds=wait)
+                self._quiet_until = clock + self._retry_delay(error.retry_after)
             if error.rate_limits.present:  # a gateway's 429 says what is left
                 self.rate_limit_probe.record(now, error.rate_limits)
                 self.memory.sensors.show([], rate_limits=True)
         quiet = (
-            (self._quiet_until - now).total_seconds()
-            if self._quiet_until is not None and now < self._quiet_until
+            self._quiet_until - clock
+            if self._quiet_until is not None and clock < self._quiet_until
             else None
         )
         failure = UpdateFailed(**self._text(status, error, quiet), retry_after=quiet)
-        first_failure = self.failing_since is None
-        self.failing_since = self.failing_since or now
+        first_failure = self._failing_since is None
+        if self._failing_since is None:
+            self._failing_since = clock
+        failing_since = self._failing_since
         grace = (
             RATE_LIMITED_GRACE if status is ApiStatus.RATE_LIMITED else FAILURE_GRACE
-        )
+        ).total_seconds()
         data = cast("DeepSeekData | None", self.data)
-        if data is None or now - self.failing_since >= grace:
+        if data is None or clock - failing_since >= grace:
             raise failure from error
         if first_failure:
             _LOGGER.warning(
                 "%s: %s; the last figures stay shown for up to %d minutes",
                 self.config_entry.title,
                 failure,
-                (self.failing_since + grace - now).total_seconds() // 60,
+                grace // 60,
             )
         return replace(
             data,
@@ -267,6 +270,13 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             rate_limits=self.rate_limit_probe.rate_limits,
             rate_limits_shown=self.memory.sensors.rate_limits,
         )
+
+    @property
+    def failing_for(self) -> timedelta | None:
+        """How long polls have failed, within the grace too; ``None`` if they do not."""
+        if self._failing_since is None:
+            return None
+        return timedelta(seconds=self.hass.loop.time() - self._failing_since)
 
     def _log_new_notices(self, notices: Iterable[Notice]) -> None:
         """Say what an answer set aside, once per kind: it may recur every poll."""

@@ -41,7 +41,7 @@ async def async_get_config_entry_diagnostics(
         ],
         "last_update_success": coordinator.last_update_success,
         # Set while polls fail, within the grace too, when the figures stay shown.
-        "failing_since": _json_safe(coordinator.failing_since),
+        "failing_for_seconds": _json_safe(coordinator.failing_for),
         "last_success_time": last_success.isoformat() if last_success else None,
         "last_error": _describe(coordinator.last_exception),
         "balance": _json_safe(asdict(data.balance)),

@@ -17,11 +17,24 @@ from homeassistant.const import CONF_API_KEY, CONF_SCAN_INTERVAL, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
+from .account import funded_currency
 from .config_flow import default_base_url, entry_title
-from .const import CONF_BASE_URL, DOMAIN, MAX_SCAN_INTERVAL, MIN_SCAN_INTERVAL
+from .const import (
+    CONF_BASE_URL,
+    CONF_LIMIT_CURRENCY,
+    DEEPSEEK_CURRENCY,
+    DOMAIN,
+    MAX_SCAN_INTERVAL,
+    MIN_SCAN_INTERVAL,
+)
 from .repair_issue import async_raise_duplicate_issue
+from .storage import EntryStore
 
 _LOGGER = logging.getLogger(__name__)
+
+# The minor versions of the config entry that each step brings an entry to.
+ADOPTING: Final = 2
+LIMIT_CURRENCY: Final = 3
 
 OTHER_DEFAULT_TITLE: Final = "Deepseek Balance"
 OTHER_UPDATE_INTERVAL: Final = "update_interval"
@@ -39,6 +52,27 @@ def is_other_integration_entry(entry: ConfigEntry) -> bool:
     Every entry this integration ever made has one.
     """
     return CONF_BASE_URL not in entry.data
+
+
+async def async_pin_limit_currency(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Store the limits' currency: the one 0.2.0 showed them in.
+
+    That release judged the limits by the funded currency of each answer; its
+    last one is the store's. Without a store, DeepSeek's own CNY.
+    """
+    memory = await EntryStore(hass, entry.entry_id).async_load()
+    totals = {
+        currency: memory.history.last_total(currency)
+        for currency in memory.history.currencies
+    }
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **entry.options,
+            CONF_LIMIT_CURRENCY: funded_currency(totals) or DEEPSEEK_CURRENCY,
+        },
+        minor_version=LIMIT_CURRENCY,
+    )
 
 
 async def async_adopt_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
@@ -62,7 +96,7 @@ async def async_adopt_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
         None,
     )
     hass.config_entries.async_update_entry(
-        entry, title=title, data=data, options=options, minor_version=2
+        entry, title=title, data=data, options=options, minor_version=ADOPTING
     )
     if duplicate_of is not None:
         async_raise_duplicate_issue(hass, entry, duplicate_of)
