@@ -12,7 +12,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import CoreState, HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -20,7 +20,7 @@ import yaml
 
 from deepseek_simulator import DeepSeekSimulator, Scenario
 
-from .conftest import ACTIVITY, advance
+from .conftest import ACTIVITY, advance, setup_integration
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -93,3 +93,54 @@ async def test_a_top_up_is_told_once_through_failures_and_reloads(
     assert init_integration.state is ConfigEntryState.LOADED
 
     assert len(notifications) == 1
+
+
+async def test_a_top_up_that_spend_may_hide_in_is_told_as_at_least(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+    notifications: list[ServiceCall],
+) -> None:
+    """Off overnight with no granted credit: 20 spent, 100 topped up."""
+    simulator.state.spend("CNY", Decimal(10))  # the granted credit is gone
+    await advance(hass, freezer, 31)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    simulator.state.spend("CNY", Decimal(20))
+    simulator.state.top_up("CNY", Decimal(100))
+    freezer.tick(10 * 3600)
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert [call.data["message"] for call in notifications] == [
+        "At least 80.0 CNY arrived."
+    ]
+
+
+async def test_a_top_up_while_home_assistant_was_off_reaches_them_at_the_start(
+    hass: HomeAssistant,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Set up before automations listen, as at a start: it fires once they do."""
+    calls: list[ServiceCall] = []
+
+    async def record(call: ServiceCall) -> None:
+        calls.append(call)
+
+    hass.services.async_register("notify", "phone", record)
+    await setup_integration(hass, mock_config_entry)  # the run before
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    simulator.state.top_up("CNY", Decimal(5))  # while Home Assistant is off
+    hass.set_state(CoreState.not_running)
+    assert await async_setup_component(
+        hass, AUTOMATION_DOMAIN, {AUTOMATION_DOMAIN: readme_automations()}
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert calls == []  # nobody listens yet
+
+    await hass.async_start()
+    await hass.async_block_till_done()
+
+    assert [call.data["message"] for call in calls] == ["5.0 CNY arrived."]

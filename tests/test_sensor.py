@@ -5,7 +5,7 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import Platform
+from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -147,28 +147,42 @@ async def test_the_only_row_shows_even_when_its_amounts_are_unreadable(
     assert state_of(hass, "sensor.deepseek_0000_total_balance_cny") == "unavailable"
 
 
+@pytest.mark.parametrize(
+    ("changes", "rate_limits_stay"),
+    [
+        pytest.param({}, False, id="untouched"),
+        pytest.param({"name": "Gateway requests left"}, True, id="renamed"),
+        pytest.param({"area_id": "office"}, True, id="in an area"),
+    ],
+)
 async def test_sensors_an_older_release_created_for_nothing_are_removed(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     hass_storage: dict[str, Any],
     simulator: DeepSeekSimulator,
     mock_config_entry: MockConfigEntry,
+    changes: dict[str, Any],
+    rate_limits_stay: bool,
 ) -> None:
-    """0.1.0 made rate-limit sensors for every account and sensors for zero rows."""
+    """0.1.0 made rate-limit sensors for every account and sensors for zero rows.
+
+    What showed a figure (USD's zero row) stays; so does what the user renamed or
+    put in an area (and the rate-limit sensors come as one group); what never
+    showed one goes.
+    """
     simulator.state.scenario = Scenario.USD_ZERO_THEN_CNY
     mock_config_entry.add_to_hass(hass)
-    kept = entity_registry.async_get_or_create(
-        "sensor",
-        DOMAIN,
-        f"{ENTRY_ID}_cny_total_balance",
-        config_entry=mock_config_entry,
-    )
-    stale = [
-        entity_registry.async_get_or_create(
+
+    def registered(suffix: str, **changes: Any) -> er.RegistryEntry:
+        entry = entity_registry.async_get_or_create(
             "sensor", DOMAIN, f"{ENTRY_ID}_{suffix}", config_entry=mock_config_entry
         )
-        for suffix in ("requests_remaining", "tokens_reset", "usd_total_balance")
-    ]
+        return entity_registry.async_update_entity(entry.entity_id, **changes)
+
+    registered("cny_total_balance")
+    registered("usd_total_balance")  # its zero row is listed: it showed 0.00
+    registered("eur_total_balance")  # never listed: never a figure
+    requests = registered("requests_remaining", **changes)
     hass_storage[f"{DOMAIN}.{ENTRY_ID}"] = {  # a store of 0.1.0: history only
         "version": 1,
         "minor_version": 1,
@@ -179,9 +193,14 @@ async def test_sensors_an_older_release_created_for_nothing_are_removed(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert entity_registry.async_get(kept.entity_id) is not None
-    assert [entity_registry.async_get(e.entity_id) for e in stale] == [None] * 3
-    assert list(currency_sensors(entity_registry, mock_config_entry)) == ["CNY"]
+    assert list(currency_sensors(entity_registry, mock_config_entry)) == [
+        "CNY",
+        "USD",
+    ]
+    kept = entity_registry.async_get(requests.entity_id)
+    assert (kept is not None) is rate_limits_stay
+    if rate_limits_stay:
+        assert state_of(hass, requests.entity_id) == STATE_UNKNOWN  # no headers
 
 
 async def test_a_duration_is_named_after_its_currency_only_beside_another(

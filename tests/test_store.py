@@ -368,6 +368,9 @@ def test_a_store_as_written_reads_back(samples: list[tuple[int, Any, Any]]) -> N
                 "fired_at": "2026-12-01T10:00:00.123+00:00",
                 "attributes": {"amount": 10.0, "currency": "CNY", "exact": True},
             },
+            "pending": [
+                {"event_type": "low_balance", "attributes": {"amount": 9.5}},
+            ],
             "over_budget": False,
             "budget_month": "2026-12",
         },

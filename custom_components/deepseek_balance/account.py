@@ -8,14 +8,14 @@ while Home Assistant was off, or a limit crossed by an options change, is report
 once, at the first poll that sees it, and an unchanged account reports nothing.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
-from .activity import Activity, ActivityKind, FiredActivity
+from .activity import Activity, ActivityEvent, ActivityKind, FiredActivity
 from .api import (
     Balance,
     CurrencyBalance,
@@ -73,6 +73,7 @@ class LastKnown:
     low_balance: bool | None = None
     available: bool | None = None
     activity: FiredActivity | None = None
+    pending: list[ActivityEvent] = field(default_factory=list)  # not fired yet
     over_budget: bool | None = None
     budget_month: str | None = None  # "2026-12": the month over_budget is of
     revision: int = 0
@@ -101,11 +102,17 @@ class LastKnown:
             self.over_budget, self.budget_month = over_budget, month
             self.revision += 1
 
-    def remember_fired(self, activity: FiredActivity) -> None:
-        """Keep the event the activity entity fired last."""
-        if activity != self.activity:
-            self.activity = activity
+    def add_pending(self, events: Iterable[ActivityEvent]) -> None:
+        """Keep events a poll found until they have fired."""
+        if events := list(events):
+            self.pending += events
             self.revision += 1
+
+    def note_fired(self, events: Sequence[ActivityEvent], last: FiredActivity) -> None:
+        """The first ``events`` pending have fired, ``last`` the last of them."""
+        self.pending = self.pending[len(events) :]
+        self.activity = last
+        self.revision += 1
 
 
 @dataclass
@@ -168,17 +175,18 @@ class DeepSeekData:
     """One poll's view of the account; equal views notify no entity.
 
     ``rate_limits`` is what the last probe read, kept between probes.
-    ``activities`` happened since the poll before.
+    ``activities`` are the events not fired yet: this poll's, and any before it
+    that have not fired yet (Home Assistant was starting).
     """
 
     balance: Balance
     rate_limits: RateLimits | None
     spend: Mapping[str, SpendFigures]
     low_balance: bool | None
-    activities: tuple[Activity, ...] = ()
+    activities: tuple[ActivityEvent, ...] = ()
     funded_currency: str | None = None  # judged by trusted totals
     limit_currency: str | None = None  # the limits' and the budget's
-    last_fired: FiredActivity | None = None  # the newest activity, this poll's too
+    last_fired: FiredActivity | None = None  # the last event that fired
     # The sensors that exist: once shown, a currency's stay.
     currencies_shown: tuple[str, ...] = ()
     rate_limits_shown: bool = False
@@ -262,11 +270,7 @@ def remember_poll(
         )
     last_known.remember(low_balance=low_balance, available=balance.is_available)
     last_known.remember_budget(over_budget=over_budget, month=month)
-    if activities:
-        last = activities[-1]
-        last_known.remember_fired(
-            FiredActivity(last.kind, _event_time(at), last.attributes)
-        )
+    last_known.add_pending(activity.event for activity in activities)
     rate_limits = snapshot.rate_limits
     shown = memory.sensors
     shown.show(
@@ -278,7 +282,7 @@ def remember_poll(
         rate_limits=rate_limits,
         spend=spend,
         low_balance=low_balance,
-        activities=tuple(activities),
+        activities=tuple(last_known.pending),
         funded_currency=funded,
         limit_currency=judged,
         last_fired=last_known.activity,
@@ -287,11 +291,6 @@ def remember_poll(
         over_budget=over_budget,
         monthly_budget=limits.monthly_budget,
     )
-
-
-def _event_time(at: datetime) -> str:
-    """A moment as an event entity's state writes it."""
-    return at.isoformat(timespec="milliseconds")
 
 
 def currencies_to_show(balance: Balance, funded: str | None) -> list[str]:

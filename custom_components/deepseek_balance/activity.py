@@ -54,17 +54,34 @@ class Activity:
                 }
         return {}
 
+    @property
+    def event(self) -> ActivityEvent:
+        """The event that tells of it."""
+        return ActivityEvent(self.kind, self.attributes)
+
 
 def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
 @dataclass(frozen=True, slots=True)
+class ActivityEvent:
+    """An event of Balance activity: its type and its attributes.
+
+    Kept in the entry's store from the poll that finds it until it has fired, so
+    that neither a start nor a crash in between loses it.
+    """
+
+    event_type: ActivityKind
+    attributes: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class FiredActivity:
     """The last event Balance activity fired, exactly as its state showed it.
 
-    Kept in the entry's store: a state restored while the entity was unavailable
-    carries no event, and the entity must never go blank once it has fired.
+    Kept in the entry's store, the one source of what fired last: a restart or a
+    reload restores it from there.
     """
 
     event_type: ActivityKind

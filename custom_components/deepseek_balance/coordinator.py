@@ -1,6 +1,6 @@
 """Polls DeepSeek: fetches, turns the client's errors into HA's, hands over."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
@@ -28,6 +28,7 @@ from .account import (
     api_status,
     remember_poll,
 )
+from .activity import ActivityEvent, FiredActivity
 from .api import (
     DeepSeekAuthError,
     DeepSeekClient,
@@ -146,27 +147,40 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         """Remove the sensors 0.1.0 made for nothing, once, after the first poll.
 
         That release made the sensors of every currency and the rate-limit ones up
-        front and listed none in its store; those the first poll does not show
-        were never shown. From then on the store lists what is shown.
+        front and listed none in its store. Those of a currency the answer lists
+        showed its figures, and a sensor the user renamed, put in an area or
+        otherwise set up is theirs: those stay, and are shown from now on. The
+        rest never showed a figure. From then on the store lists what is shown.
         """
         if self.memory.sensors.listed:
             return
         entry_id = self.config_entry.entry_id
         data = self.data
-        shown = {f"{entry_id}_{API_STATUS_KEY}"}
-        shown |= {
+        listed = {row.currency for row in data.balance.balances}
+        seen = {f"{entry_id}_{API_STATUS_KEY}"}
+        seen |= {
             f"{entry_id}_{currency.lower()}_{key}"
-            for currency in data.currencies_shown
+            for currency in listed.union(data.currencies_shown)
             for key in CURRENCY_SENSOR_KEYS
         }
         if data.rate_limits_shown:
-            shown |= {f"{entry_id}_{key}" for key in RATE_LIMIT_SENSOR_KEYS}
+            seen |= {f"{entry_id}_{key}" for key in RATE_LIMIT_SENSOR_KEYS}
         registry = er.async_get(self.hass)
         for registry_entry in self._registered_sensors():
-            if registry_entry.unique_id not in shown:
+            if registry_entry.unique_id not in seen and not _set_up_by_user(
+                registry_entry
+            ):
                 registry.async_remove(registry_entry.entity_id)
+        self._show_registered_sensors()
         self.memory.sensors.mark_listed()
         self.store.async_schedule_save(self.memory, soon=True)
+        self.async_set_updated_data(
+            replace(
+                data,
+                currencies_shown=tuple(self.memory.sensors.currencies),
+                rate_limits_shown=self.memory.sensors.rate_limits,
+            )
+        )
 
     def _registered_sensors(self) -> list[er.RegistryEntry]:
         return [
@@ -213,10 +227,9 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             self._limits,
         )
         self._log_new_notices(data.balance.notices)
-        # What fires an event, and the sensors shown, are written at once, so a
-        # crash cannot report a change twice or not at all. "At once" is the next
-        # turn of the loop: after this refresh has told its listeners, so the
-        # event entity has fired this poll's activities by then.
+        # What fires an event, the events to fire, and the sensors shown, are
+        # written at once ("at once" is the next turn of the loop), so a crash
+        # cannot lose an event; one that fired is written at once too.
         self.store.async_schedule_save(
             memory,
             soon=memory.last_known.revision + memory.sensors.revision != news_before,
@@ -278,6 +291,14 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             return None
         return timedelta(seconds=self.hass.loop.time() - self._failing_since)
 
+    @callback
+    def async_note_fired(
+        self, events: Sequence[ActivityEvent], last: FiredActivity
+    ) -> None:
+        """Keep that the event entity fired ``events``, ``last`` the last of them."""
+        self.memory.last_known.note_fired(events, last)
+        self.store.async_schedule_save(self.memory, soon=True)
+
     def _log_new_notices(self, notices: Iterable[Notice]) -> None:
         """Say what an answer set aside, once per kind: it may recur every poll."""
         for notice in notices:
@@ -333,5 +354,28 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
     async def async_shutdown(self) -> None:
         """Stop polling, then write the memory (on unload; a stop writes it too)."""
         await super().async_shutdown()
+        await self.async_write_memory()
+
+    async def async_write_memory(self) -> None:
+        """Write what the memory holds that the store does not yet, now."""
         if self._memory_loaded:
             await self.store.async_save_now(self.memory)
+
+
+def _set_up_by_user(registry_entry: er.RegistryEntry) -> bool:
+    """Whether the user named, placed, labelled, hid or disabled the entity."""
+    return (
+        any(
+            (
+                registry_entry.name,
+                registry_entry.icon,
+                registry_entry.area_id,
+                registry_entry.labels,
+                # Home Assistant lists the entity's own name among them.
+                [alias for alias in registry_entry.aliases if isinstance(alias, str)],
+                registry_entry.categories,
+                registry_entry.hidden_by,
+            )
+        )
+        or registry_entry.disabled_by is er.RegistryEntryDisabler.USER
+    )

@@ -36,8 +36,7 @@ async def async_get_config_entry_diagnostics(
         ),
         "api_status": coordinator.api_status,
         "activities": [
-            {"kind": activity.kind, **activity.attributes}
-            for activity in data.activities
+            {"kind": event.event_type, **event.attributes} for event in data.activities
         ],
         "last_update_success": coordinator.last_update_success,
         # Set while polls fail, within the grace too, when the figures stay shown.

@@ -9,7 +9,7 @@ from homeassistant.components.event import (
 )
 from homeassistant.core import HomeAssistant, State, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.util import dt as dt_util
+from homeassistant.helpers.start import async_at_started
 
 from .account import DeepSeekData
 from .activity import ActivityKind, FiredActivity
@@ -38,12 +38,15 @@ async def async_setup_entry(
 class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
     """Fires each poll's activities, so automations need no templates.
 
-    The poll that sets the entry up runs before this entity exists; what it found
-    (a top-up while Home Assistant was off, a limit crossed by an options change)
-    fires as soon as the entity is added.
+    The events a poll finds wait in the entry's store until they fire, and they
+    fire once Home Assistant runs, when automations listen, and after the
+    restored last event is on screen: the set-up poll's (a top-up while Home
+    Assistant was off, a limit crossed by an options change) are news then, not
+    a restore. What fired last is restored from the store alone.
     """
 
     _fired_for: DeepSeekData | None = None
+    _firing = False  # from Home Assistant's start and the first state written
 
     @property
     @override
@@ -58,49 +61,56 @@ class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
     @override
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
+        self.async_on_remove(async_at_started(self.hass, self._async_start_firing))
+
+    @callback
+    def _async_start_firing(self, _hass: HomeAssistant) -> None:
+        """Fire what waits once the state written on adding the entity is out.
+
+        A task started on the next turn of the loop runs after that write.
+        """
+        self.coordinator.config_entry.async_create_task(
+            self.hass, self._async_fire_waiting(), eager_start=False
+        )
+
+    async def _async_fire_waiting(self) -> None:
+        self._firing = True
         self._fire_new_activities()
 
     @override
     async def async_get_last_state(self) -> State | None:
-        """The last state; its event's time from the entry's store if it has none.
-
-        The state Home Assistant restores is the entity's last one, which holds
-        no event time if it was unavailable then (a reload during an outage).
-        """
-        state = await super().async_get_last_state()
-        if (fired := self._fired_without_time(state)) is not None:
-            return State(self.entity_id, fired.fired_at)
-        return state
+        """The last event's time, from the entry's store."""
+        fired = self.coordinator.data.last_fired
+        return None if fired is None else State(self.entity_id, fired.fired_at)
 
     @override
     async def async_get_last_event_data(self) -> EventExtraStoredData | None:
-        """The last event's type and attributes, with the time restored."""
-        state = await super().async_get_last_state()
-        if (fired := self._fired_without_time(state)) is not None:
-            return EventExtraStoredData(fired.event_type, dict(fired.attributes))
-        return await super().async_get_last_event_data()
-
-    def _fired_without_time(self, state: State | None) -> FiredActivity | None:
-        """The store's last event, when the restored state has no time of one."""
-        if state is not None and dt_util.parse_datetime(state.state) is not None:
+        """The last event's type and attributes, from the entry's store."""
+        fired = self.coordinator.data.last_fired
+        if fired is None:
             return None
-        return self.coordinator.data.last_fired
+        return EventExtraStoredData(fired.event_type, dict(fired.attributes))
 
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
-        if not self._fire_new_activities():
+        if not (self._firing and self._fire_new_activities()):
             super()._handle_coordinator_update()
 
     def _fire_new_activities(self) -> bool:
-        """Fire the activities of a poll not fired yet; return whether any fired."""
+        """Fire the events of a poll not fired yet; return whether any fired."""
         data = self.coordinator.data
         if data is self._fired_for:
             return False
         self._fired_for = data
-        if not data.activities:
+        if not (events := data.activities):
             return False
-        for activity in data.activities:
-            self._trigger_event(activity.kind.value, activity.attributes)
+        for event in events:
+            self._trigger_event(event.event_type.value, dict(event.attributes))
             self.async_write_ha_state()
+        last = events[-1]
+        fired_at = str(self.state)  # the time it fired, as the state shows it
+        self.coordinator.async_note_fired(
+            events, FiredActivity(last.event_type, fired_at, last.attributes)
+        )
         return True

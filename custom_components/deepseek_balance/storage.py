@@ -12,7 +12,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .account import EntryMemory, LastKnown, ShownSensors
-from .activity import ActivityKind, FiredActivity
+from .activity import ActivityEvent, ActivityKind, FiredActivity
 from .const import DOMAIN
 from .history import CURRENCY_CODE, BalanceHistory, UnreadableMemoryError
 
@@ -20,8 +20,8 @@ _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
 # 2 adds the sensors shown, 3 the last known state, 4 the last event fired, 5 the
-# month over budget, 6 the blind running totals of each sample; an older store
-# lacks them.
+# month over budget, 6 the blind running totals of each sample and the events not
+# fired yet; an older store lacks them.
 STORAGE_MINOR_VERSION: Final = 6
 SAVE_DELAY: Final = 300  # seconds
 
@@ -144,6 +144,10 @@ def memory_as_dict(memory: EntryMemory) -> dict[str, Any]:
             "low_balance": memory.last_known.low_balance,
             "available": memory.last_known.available,
             "activity": _fired_as_dict(memory.last_known.activity),
+            "pending": [
+                {"event_type": event.event_type, "attributes": dict(event.attributes)}
+                for event in memory.last_known.pending
+            ],
             "over_budget": memory.last_known.over_budget,
             "budget_month": memory.last_known.budget_month,
         },
@@ -172,6 +176,7 @@ def memory_from_dict(data: Any) -> EntryMemory:
             low_balance=_stored_flag(last_known, "low_balance"),
             available=_stored_flag(last_known, "available"),
             activity=_stored_fired(last_known.get("activity")),
+            pending=_stored_pending(last_known.get("pending", [])),
             over_budget=_stored_flag(last_known, "over_budget"),
             budget_month=_stored_month(last_known.get("budget_month")),
         ),
@@ -218,21 +223,33 @@ def _stored_fired(data: Any) -> FiredActivity | None:
     """The last event, as ``_fired_as_dict`` writes it."""
     if data is None:
         return None
-    if not isinstance(data, dict):
-        raise UnreadableMemoryError("last_known.activity is not an object")
-    event_type, fired_at, attributes = (
-        data.get(key) for key in ("event_type", "fired_at", "attributes")
-    )
-    if event_type not in set(ActivityKind):
-        raise UnreadableMemoryError("last_known.activity has no event type")
+    event = _stored_event(data, "last_known.activity")
+    fired_at = data.get("fired_at")
     if not isinstance(fired_at, str) or not _is_aware_time(fired_at):
         raise UnreadableMemoryError("last_known.activity has no time")
+    return FiredActivity(event.event_type, fired_at, event.attributes)
+
+
+def _stored_pending(data: Any) -> list[ActivityEvent]:
+    """The events not fired yet, as ``memory_as_dict`` writes them."""
+    if not isinstance(data, list):
+        raise UnreadableMemoryError("last_known.pending is not a list")
+    return [_stored_event(item, "a pending event") for item in data]
+
+
+def _stored_event(data: Any, what: str) -> ActivityEvent:
+    """An event's type and attributes, of ``what``."""
+    if not isinstance(data, dict):
+        raise UnreadableMemoryError(f"{what} is not an object")
+    event_type, attributes = data.get("event_type"), data.get("attributes")
+    if event_type not in set(ActivityKind):
+        raise UnreadableMemoryError(f"{what} has no event type")
     if not isinstance(attributes, dict) or not all(
         isinstance(value, bool | int | float | str | None)
         for value in attributes.values()
     ):
-        raise UnreadableMemoryError("last_known.activity has no attributes")
-    return FiredActivity(ActivityKind(event_type), fired_at, attributes)
+        raise UnreadableMemoryError(f"{what} has no attributes")
+    return ActivityEvent(ActivityKind(event_type), attributes)
 
 
 def _is_aware_time(text: str) -> bool:
