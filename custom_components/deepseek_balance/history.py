@@ -289,13 +289,15 @@ class CurrencyHistory:
         if at < self.samples[-1].at:
             self._retime_after(at)
         last = self.samples[-1]
-        since_last = max(at - (self._last_read or last.at), 0)
+        # Since the last reading; unknown (not one poll) after the clock went back.
+        since_last = at - (self._last_read or last.at)
         self._last_read = at
         change = _compare(
-            last, row, total, one_poll=since_last <= ONE_POLL * poll_seconds
+            last, row, total, one_poll=0 <= since_last <= ONE_POLL * poll_seconds
         )
         if (total, row.granted, row.topped_up) != last.row:
-            blind = 0 if change.complete else since_last
+            # An unknown interval counts a second at least, so that it shows.
+            blind = 0 if change.complete else max(since_last, 1)
             self.samples.append(
                 Sample(
                     at,

@@ -209,7 +209,7 @@ async def test_the_options_carry_the_update_interval(switched: Switched) -> None
 
     assert diagnostics["data"]["poll_interval_seconds"] == 300
     assert diagnostics["data"]["config_entry"]["data"]["api_key"] == "**REDACTED**"
-    assert diagnostics["data"]["config_entry"]["minor_version"] == 2
+    assert diagnostics["data"]["config_entry"]["minor_version"] == 3
 
 
 async def test_the_first_start_logged_no_traceback(switched: Switched) -> None:
