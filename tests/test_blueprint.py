@@ -126,3 +126,30 @@ async def test_the_budget_blueprint_notifies_once_with_the_month(
         "of 150.0 CNY.",
     }
     assert [call.data for call in calls] == [told, told]
+
+
+async def test_the_budget_blueprint_says_at_least_of_a_month_not_wholly_known(
+    hass: HomeAssistant,
+) -> None:
+    calls: list[ServiceCall] = []
+
+    async def record(call: ServiceCall) -> None:
+        calls.append(call)
+
+    hass.services.async_register("notify", "phone", record)
+    activity = BUDGET_INPUTS["activity"]
+    hass.states.async_set(activity, "unknown")
+    hass.states.async_set(
+        BUDGET_INPUTS["monthly_budget"],
+        "on",
+        {"spend": 92.4, "budget": 150.0, "complete": False},
+    )
+    await async_use_blueprint(hass, BUDGET_BLUEPRINT, BUDGET_INPUTS)
+    over = {"event_type": "over_budget", "amount": 163.2, "budget": 150.0}
+    over |= {"currency": "CNY"}
+
+    hass.states.async_set(activity, "2026-12-14T09:00:00.000+00:00", over)
+    await hass.async_block_till_done()
+
+    told = "This month: at least 92.4 CNY spent, 163.2 projected, against a budget"
+    assert [call.data["message"] for call in calls] == [f"{told} of 150.0 CNY."]

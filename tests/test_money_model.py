@@ -60,13 +60,20 @@ class Interval:
     spent: Decimal = Decimal(0)
     top_up: Decimal = Decimal(0)
     grant: Decimal = Decimal(0)
-    # A grant with spend beside it: the granted part may not rise by it. The
-    # integration assumes money that arrives shows (README, "Known limitations").
-    hidden_grant: bool = False
+    granted_before: Decimal = Decimal(0)
+    paid_before: Decimal = Decimal(0)
 
-    def note_spend_beside_a_grant(self) -> None:
-        """Mark the interval when a grant and spend share it."""
-        self.hidden_grant = bool(self.grant and self.spent)
+    def hides_money(self, granted: Decimal, paid: Decimal) -> bool:
+        """Whether money arrived that its part does not show as a rise.
+
+        Spend took it again within the interval: the integration cannot see it
+        (README, "Known limitations"), and every figure of the interval is then
+        held to what can be seen.
+        """
+        return bool(
+            (self.top_up and paid <= self.paid_before)
+            or (self.grant and granted <= self.granted_before)
+        )
 
 
 @dataclass
@@ -77,8 +84,8 @@ class Account:
     paid: Decimal = Decimal(100)
     spent: Decimal = Decimal(0)  # since the first poll
     interval: Interval = field(default_factory=Interval)
-    # What may hide by design, summed over the run: one poll's spend beside a
-    # rise, or spend beside a grant that left the granted part not risen.
+    # What may hide by design, summed over the run: one poll's spend, or the
+    # spend of an interval whose money arrived and was spent again unseen.
     slack: Decimal = Decimal(0)
 
     def spend(self, amount: Decimal) -> None:
@@ -89,7 +96,6 @@ class Account:
         self.paid -= amount - from_granted
         self.spent += amount
         self.interval.spent += amount
-        self.interval.note_spend_beside_a_grant()
 
     def top_up(self, amount: Decimal) -> None:
         """Paid credit arrives."""
@@ -100,7 +106,6 @@ class Account:
         """Granted credit arrives."""
         self.granted += amount
         self.interval.grant += amount
-        self.interval.note_spend_beside_a_grant()
 
     def balance(self, *, usd: bool, usd_first: bool) -> Balance:
         """The answer of /user/balance, the USD row of zeros where asked."""
@@ -134,7 +139,8 @@ class Run:
             PollTime(self.now, UTC, POLL),
             NO_LIMITS,
         )
-        hidden = interval.spent if one_poll or interval.hidden_grant else Decimal(0)
+        hides = interval.hides_money(account.granted, account.paid)
+        hidden = interval.spent if one_poll or hides else Decimal(0)
         account.slack += hidden
         for event in data.activities:
             amount = Decimal(str(event.attributes["amount"]))
@@ -149,7 +155,9 @@ class Run:
             assert figures.month >= account.spent - account.slack, (figures, account)
         for estimate in (figures.daily_average, figures.days_remaining):
             assert estimate is None or estimate >= 0
-        account.interval = Interval()
+        account.interval = Interval(
+            granted_before=account.granted, paid_before=account.paid
+        )
         self.last_poll = self.now
 
     def _fire(self, events: tuple[ActivityEvent, ...]) -> None:
@@ -184,7 +192,8 @@ class Run:
                 self.usd_first = value
 
 
-@settings(max_examples=300, deadline=None)
+# Derandomized: the same runs every time, so that CI never depends on luck.
+@settings(max_examples=1000, deadline=None, derandomize=True)
 @given(st.lists(steps, max_size=60))
 def test_every_figure_is_exact_or_a_marked_lower_bound(
     steps_of_a_run: list[tuple[str, object]],

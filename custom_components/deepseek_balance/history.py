@@ -286,12 +286,12 @@ class CurrencyHistory:
             self.since = self._last_read = at
             self.revision += 1
             return []
+        # Since the last reading; unknown (not one poll) after the clock went back.
+        since_last = at - (self._last_read or self.samples[-1].at)
+        self._last_read = at
         if at < self.samples[-1].at:
             self._retime_after(at)
         last = self.samples[-1]
-        # Since the last reading; unknown (not one poll) after the clock went back.
-        since_last = at - (self._last_read or last.at)
-        self._last_read = at
         change = _compare(
             last, row, total, one_poll=0 <= since_last <= ONE_POLL * poll_seconds
         )
