@@ -13,7 +13,7 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
 )
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, ServiceCall
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -202,3 +202,15 @@ async def advance(
     freezer.tick(seconds)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.fixture
+def phone(hass: HomeAssistant) -> list[ServiceCall]:
+    """The calls of ``notify.phone``, the notify action automations here use."""
+    calls: list[ServiceCall] = []
+
+    async def record(call: ServiceCall) -> None:
+        calls.append(call)
+
+    hass.services.async_register("notify", "phone", record)
+    return calls

@@ -14,7 +14,10 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.deepseek_balance.const import (
     CONF_LOW_BALANCE_THRESHOLD,
@@ -239,3 +242,62 @@ async def test_the_last_event_survives_a_reload_during_an_outage(
     assert after is not None
     assert (after.state, after.attributes) == (event.state, event.attributes)
     assert fired == [("top_up", {"amount": 10.0, "currency": "CNY", "exact": True})]
+
+
+async def test_the_stored_last_event_is_the_one_that_fired_at_its_time(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """One source: the store, written with the time the entity shows."""
+    simulator.state.top_up("CNY", Decimal(10))
+    await advance(hass, freezer, 31)
+    shown = hass.states.get(ACTIVITY)
+    assert shown is not None
+    await advance(hass, freezer, 0)  # the write "at once" is the next turn
+
+    stored = hass_storage[f"{DOMAIN}.{ENTRY_ID}"]["data"]["last_known"]
+    assert stored["activity"]["fired_at"] == shown.state
+    assert stored["pending"] == []
+    await restart(hass, init_integration)
+    assert state_of(hass, ACTIVITY) == shown.state
+
+
+async def test_events_a_crash_left_unfired_fire_at_the_next_start(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+    fired: Fired,
+) -> None:
+    """Written as found, before they fired: a crash in between loses none."""
+    hass_storage[f"{DOMAIN}.{ENTRY_ID}"] = {
+        "version": 1,
+        "minor_version": 6,
+        "key": f"{DOMAIN}.{ENTRY_ID}",
+        "data": {
+            "currencies": {},
+            "last_known": {
+                "pending": [
+                    {
+                        "event_type": "top_up",
+                        "attributes": {
+                            "amount": 10.0,
+                            "currency": "CNY",
+                            "exact": True,
+                        },
+                    }
+                ]
+            },
+        },
+    }
+
+    await setup_integration(hass, mock_config_entry)
+    async_fire_time_changed(hass)  # the write "at once" is the next turn
+    await hass.async_block_till_done()
+
+    assert fired == [("top_up", {"amount": 10.0, "currency": "CNY", "exact": True})]
+    pending = hass_storage[f"{DOMAIN}.{ENTRY_ID}"]["data"]["last_known"]["pending"]
+    assert pending == []

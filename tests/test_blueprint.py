@@ -67,13 +67,9 @@ def test_blueprint_is_valid(path: Path, inputs: dict[str, str]) -> None:
     assert set(blueprint.inputs) == set(inputs)
 
 
-async def test_blueprint_notifies_with_balance_and_days(hass: HomeAssistant) -> None:
-    calls: list[ServiceCall] = []
-
-    async def record(call: ServiceCall) -> None:
-        calls.append(call)
-
-    hass.services.async_register("notify", "phone", record)
+async def test_blueprint_notifies_with_balance_and_days(
+    hass: HomeAssistant, phone: list[ServiceCall]
+) -> None:
     hass.states.async_set(INPUTS["low_balance"], "off")
     hass.states.async_set(INPUTS["balance"], "18.40", {"unit_of_measurement": "CNY"})
     hass.states.async_set(INPUTS["days_remaining"], "3.06")
@@ -82,22 +78,16 @@ async def test_blueprint_notifies_with_balance_and_days(hass: HomeAssistant) -> 
     hass.states.async_set(INPUTS["low_balance"], "on")
     await hass.async_block_till_done()
 
-    assert len(calls) == 1
-    assert calls[0].data == {
+    assert len(phone) == 1
+    assert phone[0].data == {
         "title": "DeepSeek balance is low",
         "message": "18.40 CNY left, about 3.1 days at the current pace.",
     }
 
 
 async def test_the_budget_blueprint_notifies_once_with_the_month(
-    hass: HomeAssistant,
+    hass: HomeAssistant, phone: list[ServiceCall]
 ) -> None:
-    calls: list[ServiceCall] = []
-
-    async def record(call: ServiceCall) -> None:
-        calls.append(call)
-
-    hass.services.async_register("notify", "phone", record)
     activity = BUDGET_INPUTS["activity"]
     hass.states.async_set(activity, "unknown")  # never fired yet
     hass.states.async_set(
@@ -125,18 +115,12 @@ async def test_the_budget_blueprint_notifies_once_with_the_month(
         "message": "This month: 92.4 CNY spent, 163.2 projected, against a budget "
         "of 150.0 CNY.",
     }
-    assert [call.data for call in calls] == [told, told]
+    assert [call.data for call in phone] == [told, told]
 
 
 async def test_the_budget_blueprint_says_at_least_of_a_month_not_wholly_known(
-    hass: HomeAssistant,
+    hass: HomeAssistant, phone: list[ServiceCall]
 ) -> None:
-    calls: list[ServiceCall] = []
-
-    async def record(call: ServiceCall) -> None:
-        calls.append(call)
-
-    hass.services.async_register("notify", "phone", record)
     activity = BUDGET_INPUTS["activity"]
     hass.states.async_set(activity, "unknown")
     hass.states.async_set(
@@ -152,4 +136,4 @@ async def test_the_budget_blueprint_says_at_least_of_a_month_not_wholly_known(
     await hass.async_block_till_done()
 
     told = "This month: at least 92.4 CNY spent, 163.2 projected, against a budget"
-    assert [call.data["message"] for call in calls] == [f"{told} of 150.0 CNY."]
+    assert [call.data["message"] for call in phone] == [f"{told} of 150.0 CNY."]

@@ -53,20 +53,14 @@ def test_the_readme_has_automations_on_the_activity_entity() -> None:
 
 @pytest.fixture
 async def notifications(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry, phone: list[ServiceCall]
 ) -> list[ServiceCall]:
     """The README's automations set up, their notifications recorded."""
-    calls: list[ServiceCall] = []
-
-    async def record(call: ServiceCall) -> None:
-        calls.append(call)
-
-    hass.services.async_register("notify", "phone", record)
     assert await async_setup_component(
         hass, AUTOMATION_DOMAIN, {AUTOMATION_DOMAIN: readme_automations()}
     )
     await hass.async_block_till_done()
-    return calls
+    return phone
 
 
 async def test_a_top_up_is_told_once_through_failures_and_reloads(
@@ -121,14 +115,9 @@ async def test_a_top_up_while_home_assistant_was_off_reaches_them_at_the_start(
     hass: HomeAssistant,
     simulator: DeepSeekSimulator,
     mock_config_entry: MockConfigEntry,
+    phone: list[ServiceCall],
 ) -> None:
     """Set up before automations listen, as at a start: it fires once they do."""
-    calls: list[ServiceCall] = []
-
-    async def record(call: ServiceCall) -> None:
-        calls.append(call)
-
-    hass.services.async_register("notify", "phone", record)
     await setup_integration(hass, mock_config_entry)  # the run before
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     simulator.state.top_up("CNY", Decimal(5))  # while Home Assistant is off
@@ -138,9 +127,9 @@ async def test_a_top_up_while_home_assistant_was_off_reaches_them_at_the_start(
     )
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    assert calls == []  # nobody listens yet
+    assert phone == []  # nobody listens yet
 
     await hass.async_start()
     await hass.async_block_till_done()
 
-    assert [call.data["message"] for call in calls] == ["5.0 CNY arrived."]
+    assert [call.data["message"] for call in phone] == ["5.0 CNY arrived."]
