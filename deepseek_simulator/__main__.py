@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import contextlib
+from decimal import Decimal
 from pathlib import Path
 
 from .server import DEFAULT_API_KEY, SimulatorState, run_simulator
@@ -10,7 +11,10 @@ from .server import DEFAULT_API_KEY, SimulatorState, run_simulator
 
 async def _serve(args: argparse.Namespace) -> None:
     state = SimulatorState(
-        api_key=args.api_key, latency=args.latency, state_file=args.state_file
+        api_key=args.api_key,
+        latency=args.latency,
+        state_file=args.state_file,
+        spend_per_request=args.spend_per_request,
     )
     if args.demo:
         state.start_demo()
@@ -37,6 +41,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--state-file", type=Path, help="keep the account here across restarts"
+    )
+    parser.add_argument(
+        "--spend-per-request",
+        type=Decimal,
+        default=Decimal(0),
+        help="a busy account: CNY spent before each balance request (0)",
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(parser.parse_args()))

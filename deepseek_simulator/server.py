@@ -145,6 +145,8 @@ class SimulatorState:
     path_scenarios: dict[str, Scenario] = field(default_factory=dict)
     latency: float = 0.0
     slow_seconds: float = 30.0
+    # A busy account: what each balance request finds spent since the one before.
+    spend_per_request: Decimal = Decimal(0)
     requests: Counter[str] = field(default_factory=Counter)
     peers: set[tuple[str, int]] = field(default_factory=set)
     in_flight: int = 0
@@ -435,6 +437,8 @@ class _Routes:
         if refusal := await self._refusal(request, scenario):
             return refusal
         self.state.drain()
+        if self.state.spend_per_request and "CNY" in self.state.accounts:
+            self.state.spend("CNY", self.state.spend_per_request)
         if isinstance(raw := self.state.raw_balance, str):
             return web.Response(text=raw, content_type="application/json")
         if raw is not None:

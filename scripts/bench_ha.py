@@ -1,10 +1,15 @@
-"""Benchmark one poll inside Home Assistant against the RESTful alternatives.
+"""Benchmark one poll inside Home Assistant against the alternatives a user has.
 
-The three set-ups run side by side in one Home Assistant test instance and are
-polled in turn, so a busy moment of the machine falls on all of them alike. The
-simulator runs in its own process with 100 ms of latency per request and answers
-as DeepSeek does (no rate-limit headers), so the CPU time measured on the event
-loop's thread is Home Assistant's alone.
+The set-ups run side by side in one Home Assistant test instance, with its
+recorder on, and are polled in turn, so a busy moment of the machine falls on all
+of them alike. The simulator runs in its own process with 100 ms of latency per
+request, so the CPU time measured on the event loop's thread is Home Assistant's
+alone. Two scenarios run one after the other: an account whose balance does not
+change, and a busy one that spends before every balance request.
+
+The other deepseek_balance integration (``--competitor``, a checkout of its public
+repository) is copied into the test instance's configuration folder under another
+domain and pointed at the simulator; nothing of it is kept.
 """
 
 import argparse
@@ -12,14 +17,18 @@ import asyncio
 from collections.abc import Awaitable, Callable
 import cProfile
 from dataclasses import dataclass, field
+import json
 from pathlib import Path
 import pstats
+import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from typing import Any
 from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp.resolver import AsyncResolver
@@ -27,8 +36,12 @@ from aiohttp.resolver import AsyncResolver
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from homeassistant import loader
-from homeassistant.core import HomeAssistant, StateMachine
+from homeassistant.components.recorder import get_instance
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, HomeAssistant, StateMachine
+from homeassistant.helpers import recorder as recorder_helper
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 
 # Home Assistant's own test instance, as its tests use it.
 from pytest_homeassistant_custom_component.common import (
@@ -36,14 +49,28 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
+from deepseek_simulator.demo import demo_history
+from scripts.demo_seed import demo_seed
 from scripts.harness import free_port, start_simulator, stop
 
 API_KEY = "sk-bench-0000"
+ENTRY_ID = "01JBENCHDEEPSEEKBALANCEENTRY"
 CNY = "value_json.balance_infos | selectattr('currency', 'eq', 'CNY') | first"
 WARM_UP = 3
 OURS = "deepseek_balance (this integration)"
+COMPETITOR = "bobloblawlobslawbomb/deepseek_balance"
+COMPETITOR_DOMAIN = "competitor_deepseek"
 REST_BALANCE = "rest: /user/balance + 3 template sensors"
 REST_BOTH = "rest: /user/balance + /v1/models"
+# Each set-up's entity IDs begin so.
+PREFIXES = {
+    OURS: ("sensor.deepseek_0000_", "binary_sensor.deepseek_0000_", "event.deepseek"),
+    COMPETITOR: ("sensor.deepseek_account_", "binary_sensor.deepseek_account_"),
+    REST_BALANCE: ("sensor.rest_one_",),
+    REST_BOTH: ("sensor.rest_two_", "sensor.rest_models"),
+}
+# CNY spent before each balance request: none, and a busy account's.
+SCENARIOS = {"balance unchanged": "0", "busy account": "0.01"}
 
 
 def rest_resource(url: str, path: str, sensors: list[dict[str, Any]]) -> dict[str, Any]:
@@ -90,8 +117,40 @@ def rest_config(url: str) -> dict[str, Any]:
     }
 
 
+def install_competitor(checkout: Path, folder: Path, url: str) -> None:
+    """Copy the other integration in under its own domain, aimed at the simulator."""
+    target = folder / "custom_components" / COMPETITOR_DOMAIN
+    shutil.copytree(checkout / "custom_components/deepseek_balance", target)
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8-sig"))
+    manifest["domain"] = COMPETITOR_DOMAIN
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    const = (target / "const.py").read_text(encoding="utf-8-sig")
+    const = const.replace('"deepseek_balance"', f'"{COMPETITOR_DOMAIN}"')
+    const = const.replace('"https://api.deepseek.com"', f'"{url}"')
+    (target / "const.py").write_text(const)
+
+
+def seed_history(config_dir: Path) -> None:
+    """Our entry's store with a week behind it, so its estimates are known."""
+    seed = demo_seed(
+        demo_history(dt_util.utcnow()), ZoneInfo("UTC")
+    )  # the history only
+    storage = config_dir / ".storage"
+    storage.mkdir(exist_ok=True)
+    (storage / f"deepseek_balance.{ENTRY_ID}").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "minor_version": 1,
+                "key": f"deepseek_balance.{ENTRY_ID}",
+                "data": seed.history,
+            }
+        )
+    )
+
+
 class Meter:
-    """Counts state writes: every call that stores a state, changed or not."""
+    """Counts state writes (every call that stores a state, changed or not)."""
 
     def __init__(self) -> None:
         """Wrap the state machine's one write path."""
@@ -112,8 +171,8 @@ class Figures:
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
     writes: list[int] = field(default_factory=list)
+    recorded: list[int] = field(default_factory=list)
     requests: list[int] = field(default_factory=list)
-    connections: list[int] = field(default_factory=list)
 
 
 class Simulator:
@@ -124,45 +183,57 @@ class Simulator:
         self.session = session
         self.url = url
 
-    async def counters(self) -> tuple[int, int]:
-        """API requests and TCP connections so far."""
+    async def requests(self) -> int:
+        """API requests so far."""
         async with self.session.get(f"{self.url}/_simulator/state") as response:
             state = await response.json()
-        return sum(state["requests"].values()), state["connections"]
+        return sum(state["requests"].values())
 
 
 async def set_up(
-    hass: HomeAssistant, url: str
+    hass: HomeAssistant, url: str, *, competitor: bool
 ) -> dict[str, Callable[[], Awaitable[Any]]]:
-    """All three set-ups in one instance; return how to poll each."""
+    """All set-ups in one instance; return how to poll each."""
     entry = MockConfigEntry(
         domain="deepseek_balance",
+        entry_id=ENTRY_ID,
         title="DeepSeek ••••0000",
+        version=1,
+        minor_version=3,
         data={"api_key": API_KEY, "base_url": url},
-        options={"scan_interval": 3600},  # polled by the benchmark
+        options={"scan_interval": 3600, "currency": "CNY"},  # polled by the bench
     )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
+    polls: dict[str, Callable[[], Awaitable[Any]]] = {
+        OURS: entry.runtime_data.async_refresh
+    }
+    if competitor:
+        theirs = MockConfigEntry(
+            domain=COMPETITOR_DOMAIN,
+            title="Deepseek Balance",
+            data={"api_key": API_KEY},
+            options={"update_interval": 3600},
+        )
+        theirs.add_to_hass(hass)
+        await hass.config_entries.async_setup(theirs.entry_id)
+        polls[COMPETITOR] = theirs.runtime_data.async_refresh
     await async_setup_component(hass, "rest", rest_config(url))
     await hass.async_block_till_done()
     balance_only, balance, models = hass.data["rest"]["coordinator"]
-    for entity_id in (
-        "sensor.deepseek_0000_total_balance_cny",
-        "sensor.rest_one_total",
-        "sensor.rest_two_total",
-    ):
-        state = hass.states.get(entity_id)
-        if state is None or state.state in ("unknown", "unavailable"):
-            raise SystemExit(f"{entity_id} did not get a value: {state}")
 
     async def both() -> None:
         await asyncio.gather(balance.async_refresh(), models.async_refresh())
 
-    return {
-        OURS: entry.runtime_data.async_refresh,
-        REST_BALANCE: balance_only.async_refresh,
-        REST_BOTH: both,
-    }
+    return polls | {REST_BALANCE: balance_only.async_refresh, REST_BOTH: both}
+
+
+def owner(entity_id: str) -> str | None:
+    """The set-up an entity belongs to."""
+    return next(
+        (name for name, prefixes in PREFIXES.items() if entity_id.startswith(prefixes)),
+        None,
+    )
 
 
 async def measure_round(
@@ -173,8 +244,15 @@ async def measure_round(
     results: dict[str, Figures],
 ) -> None:
     """Poll each set-up once, in turn, and note what each poll cost."""
+    changed: dict[str | None, int] = {}
+
+    def count(event: Event[Any]) -> None:
+        name = owner(event.data["entity_id"])
+        changed[name] = changed.get(name, 0) + 1
+
+    unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, count)
     for name, poll in polls.items():
-        requests, connections = await simulator.counters()
+        requests = await simulator.requests()
         writes = meter.writes
         wall, cpu = time.perf_counter(), time.thread_time()
         await poll()
@@ -184,9 +262,52 @@ async def measure_round(
         figures.wall.append(wall)
         figures.cpu.append(cpu)
         figures.writes.append(meter.writes - writes)
-        requests_after, connections_after = await simulator.counters()
-        figures.requests.append(requests_after - requests)
-        figures.connections.append(connections_after - connections)
+        figures.requests.append(await simulator.requests() - requests)
+    unsubscribe()
+    for name, figures in results.items():
+        figures.recorded.append(changed.get(name, 0))
+
+
+def recorder_bytes(
+    database: Path, polls: int, after: tuple[int, int]
+) -> dict[str, float]:
+    """What each set-up's states cost the recorder per poll, in payload bytes.
+
+    A recorded state is a row of the states table with its state text; a set of
+    attributes not seen before is a row of the attributes table with its JSON.
+    Both are read from the database, for the rows written after ``after`` (the
+    last state and attributes rows of the warm-up).
+    """
+    by_setup: dict[str, float] = {}
+    with sqlite3.connect(database) as db:
+        rows = db.execute(
+            "SELECT m.entity_id, LENGTH(s.state), a.shared_attrs, s.attributes_id "
+            "FROM states s JOIN states_meta m ON s.metadata_id = m.metadata_id "
+            "LEFT JOIN state_attributes a ON s.attributes_id = a.attributes_id "
+            "WHERE s.state_id > ?",
+            (after[0],),
+        ).fetchall()
+    seen_attributes: set[int] = set()
+    for entity_id, state_length, shared, attributes_id in rows:
+        if (name := owner(entity_id)) is None:
+            continue
+        size = state_length or 0
+        new_attributes = attributes_id is not None and attributes_id > after[1]
+        if new_attributes and attributes_id not in seen_attributes:
+            seen_attributes.add(attributes_id)
+            size += len(shared or "")
+        by_setup[name] = by_setup.get(name, 0) + size
+    return {name: size / polls for name, size in by_setup.items()}
+
+
+def last_rows(database: Path) -> tuple[int, int]:
+    """The last state and attributes rows: where the measured polls' begin."""
+    with sqlite3.connect(database) as db:
+        states = db.execute("SELECT MAX(state_id) FROM states").fetchone()[0]
+        attributes = db.execute(
+            "SELECT MAX(attributes_id) FROM state_attributes"
+        ).fetchone()[0]
+    return states or 0, attributes or 0
 
 
 async def profile_ours(
@@ -211,8 +332,63 @@ async def profile_ours(
     )
 
 
-async def run(polls: int, latency: float, profile_polls: int) -> None:
-    """Measure the three set-ups against one simulator process."""
+@dataclass
+class Scenario:
+    """One scenario's results: per set-up figures, bytes, and our profile."""
+
+    results: dict[str, Figures]
+    bytes_per_poll: dict[str, float]
+    profile: str
+
+
+async def run_scenario(
+    spend: str, port: int, args: argparse.Namespace, meter: Meter
+) -> Scenario:
+    """Measure every set-up against one simulator process of this scenario."""
+    url = f"http://127.0.0.1:{port}"
+    process = start_simulator(
+        port, API_KEY, latency=args.latency, spend_per_request=spend
+    )
+    await asyncio.sleep(1.5)
+    try:
+        with tempfile.TemporaryDirectory(prefix="deepseek-bench-") as folder:
+            config_dir = Path(folder)
+            seed_history(config_dir)
+            async with (
+                async_test_home_assistant(config_dir=folder) as hass,
+                aiohttp.ClientSession() as session,
+            ):
+                hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # custom_components
+                database = config_dir / "bench.db"
+                recorder_helper.async_initialize_recorder(hass)
+                await async_setup_component(
+                    hass,
+                    "recorder",
+                    {"recorder": {"db_url": f"sqlite:///{database}"}},
+                )
+                polls = await set_up(hass, url, competitor=bool(args.competitor))
+                simulator = Simulator(session, url)
+                results = {name: Figures() for name in polls}
+                for _ in range(WARM_UP):  # connections open, caches filled
+                    await measure_round(hass, polls, simulator, meter, results)
+                await get_instance(hass).async_block_till_done()
+                after = await hass.async_add_executor_job(last_rows, database)
+                results = {name: Figures() for name in polls}
+                for _ in range(args.polls):
+                    await measure_round(hass, polls, simulator, meter, results)
+                await get_instance(hass).async_block_till_done()
+                bytes_per_poll = await hass.async_add_executor_job(
+                    recorder_bytes, database, args.polls, after
+                )
+                profile = await profile_ours(hass, polls[OURS], args.profile_polls)
+                await hass.async_stop(force=True)
+    finally:
+        stop(process)
+    return Scenario(results, bytes_per_poll, profile)
+
+
+async def run(args: argparse.Namespace) -> None:
+    """Both scenarios, one after the other."""
     # As Home Assistant's tests do: a plain resolver instead of zeroconf's.
     resolver = AsyncResolver()
     resolver.real_close = resolver.close  # type: ignore[attr-defined]
@@ -220,78 +396,63 @@ async def run(polls: int, latency: float, profile_polls: int) -> None:
         "homeassistant.helpers.aiohttp_client._async_make_resolver",
         return_value=resolver,
     ).start()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = start_simulator(port, API_KEY, latency=latency)
-    await asyncio.sleep(1.5)
     meter = Meter()
-    try:
-        with tempfile.TemporaryDirectory(prefix="deepseek-bench-") as config_dir:
-            async with (
-                async_test_home_assistant(config_dir=config_dir) as hass,
-                aiohttp.ClientSession() as session,
-            ):
-                hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # custom_components
-                polls_by_name = await set_up(hass, url)
-                simulator = Simulator(session, url)
-                results = {name: Figures() for name in polls_by_name}
-                for _ in range(WARM_UP):  # connections open, caches filled
-                    await measure_round(hass, polls_by_name, simulator, meter, results)
-                results = {name: Figures() for name in polls_by_name}
-                for _ in range(polls):
-                    await measure_round(hass, polls_by_name, simulator, meter, results)
-                profile = await profile_ours(hass, polls_by_name[OURS], profile_polls)
-                await hass.async_stop(force=True)
-    finally:
-        stop(process)
-    report(results, polls, latency, profile, profile_polls)
+    port = free_port()  # every scenario's simulator, where the competitor looks
+    with tempfile.TemporaryDirectory(prefix="deepseek-bench-competitor-") as folder:
+        if args.competitor:
+            install_competitor(
+                args.competitor, Path(folder), f"http://127.0.0.1:{port}"
+            )
+            sys.path.insert(0, folder)  # its custom_components beside ours
+        for name, spend in SCENARIOS.items():
+            scenario = await run_scenario(spend, port, args, meter)
+            report(name, scenario, args)
 
 
-def report(
-    results: dict[str, Figures],
-    polls: int,
-    latency: float,
-    profile: str,
-    profile_polls: int,
-) -> None:
-    """Print the Markdown tables and the ratios."""
+def report(name: str, scenario: Scenario, args: argparse.Namespace) -> None:
+    """Print one scenario's Markdown tables and ratios."""
+    results = scenario.results
     medians = {
-        name: {
+        setup: {
             "wall_ms": statistics.median(figures.wall) * 1000,
-            "cpu_ms": statistics.median(figures.cpu) * 1000,
+            "cpu_us": statistics.median(figures.cpu) * 1e6,
             "writes": statistics.mean(figures.writes),
+            "recorded": statistics.mean(figures.recorded),
             "requests": statistics.mean(figures.requests),
-            "connections": statistics.mean(figures.connections),
+            "bytes": scenario.bytes_per_poll.get(setup, 0.0),
         }
-        for name, figures in results.items()
+        for setup, figures in results.items()
     }
     print(
-        f"Per poll: medians (wall, CPU) and means (the rest) of {polls} polls of each "
-        f"set-up, polled in turn; simulator latency {latency * 1000:.0f} ms per "
-        "request; nothing changed between polls.\n"
+        f"### {name.capitalize()}\n\nPer poll: medians (wall, CPU) and means (the "
+        f"rest) of {args.polls} polls of each set-up, polled in turn; simulator "
+        f"latency {args.latency * 1000:.0f} ms per request; recorder on.\n"
     )
     print(
         "| set-up | requests | wall time | event-loop CPU | state writes "
-        "| new TCP connections |"
+        "| states recorded | recorder bytes |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for name, figures in medians.items():
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for setup, figures in medians.items():
         print(
-            f"| {name} | {figures['requests']:.2f} | {figures['wall_ms']:.1f} ms | "
-            f"{figures['cpu_ms']:.2f} ms | {figures['writes']:.2f} | "
-            f"{figures['connections']:.2f} |"
+            f"| {setup} | {figures['requests']:.2f} | {figures['wall_ms']:.1f} ms | "
+            f"{figures['cpu_us']:.0f} µs | {figures['writes']:.2f} | "
+            f"{figures['recorded']:.2f} | {figures['bytes']:.0f} |"
         )
-    ours = medians[OURS]
-    print("\nEvent-loop CPU per poll, ours / alternative:")
-    for name in (REST_BALANCE, REST_BOTH):
-        print(f"- {name}: {ours['cpu_ms'] / medians[name]['cpu_ms']:.2f}x")
+    ours = results[OURS]
+    print("\nEvent-loop CPU per poll, ours / alternative (median of per-round ratios):")
+    for setup in results:
+        if setup != OURS:
+            ratios = [a / b for a, b in zip(ours.cpu, results[setup].cpu, strict=True)]
+            print(f"- {setup}: {statistics.median(ratios):.2f}x")
     print(
-        f"\nWhere one poll of ours spends its CPU (cProfile, {profile_polls} polls, "
-        "with the profiler's own overhead; own time, then with what it calls):\n"
+        f"\nWhere one poll of ours spends its CPU (cProfile, {args.profile_polls} "
+        "polls, with the profiler's own overhead; own time, then cumulative):\n"
     )
     print("| function | calls | own | cumulative |")
     print("| --- | ---: | ---: | ---: |")
-    print(profile)
+    print(scenario.profile)
+    print()
 
 
 def main() -> None:
@@ -300,8 +461,12 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.1, help="seconds")
     parser.add_argument("--profile-polls", type=int, default=50)
-    args = parser.parse_args()
-    asyncio.run(run(args.polls, args.latency, args.profile_polls))
+    parser.add_argument(
+        "--competitor",
+        type=Path,
+        help="a checkout of bobloblawlobslawbomb/deepseek_balance, to measure beside",
+    )
+    asyncio.run(run(parser.parse_args()))
 
 
 if __name__ == "__main__":

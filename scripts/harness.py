@@ -115,13 +115,20 @@ def write_http_settings(config_dir: Path, port: int) -> None:
 
 
 def start_simulator(
-    port: int, api_key: str, *, latency: float = 0, demo_state: Path | None = None
+    port: int,
+    api_key: str,
+    *,
+    latency: float = 0,
+    demo_state: Path | None = None,
+    spend_per_request: str = "0",
 ) -> subprocess.Popen[bytes]:
     """``python -m deepseek_simulator`` on 127.0.0.1.
 
-    With ``demo_state`` it runs the demo account, kept in that file.
+    With ``demo_state`` it runs the demo account, kept in that file; with
+    ``spend_per_request``, a busy account.
     """
-    demo = ["--demo", "--state-file", str(demo_state)] if demo_state else []
+    options = ["--demo", "--state-file", str(demo_state)] if demo_state else []
+    options += ["--spend-per-request", spend_per_request]
     return subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -133,7 +140,7 @@ def start_simulator(
             api_key,
             "--latency",
             str(latency),
-            *demo,
+            *options,
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -90,11 +90,10 @@ async def test_the_budget_blueprint_notifies_once_with_the_month(
 ) -> None:
     activity = BUDGET_INPUTS["activity"]
     hass.states.async_set(activity, "unknown")  # never fired yet
-    hass.states.async_set(
-        BUDGET_INPUTS["monthly_budget"], "on", {"spend": 92.4, "budget": 150.0}
-    )
+    hass.states.async_set(BUDGET_INPUTS["monthly_budget"], "on", {"budget": 150.0})
     await async_use_blueprint(hass, BUDGET_BLUEPRINT, BUDGET_INPUTS)
-    over = {"event_type": "over_budget", "amount": 163.2, "budget": 150.0}
+    over = {"event_type": "over_budget", "amount": 163.2, "spend": 92.4}
+    over |= {"budget": 150.0}
     over |= {"currency": "CNY"}
 
     # The first event ever: news.
@@ -126,10 +125,11 @@ async def test_the_budget_blueprint_says_at_least_of_a_month_not_wholly_known(
     hass.states.async_set(
         BUDGET_INPUTS["monthly_budget"],
         "on",
-        {"spend": 92.4, "budget": 150.0, "complete": False},
+        {"budget": 150.0, "complete": False},
     )
     await async_use_blueprint(hass, BUDGET_BLUEPRINT, BUDGET_INPUTS)
-    over = {"event_type": "over_budget", "amount": 163.2, "budget": 150.0}
+    over = {"event_type": "over_budget", "amount": 163.2, "spend": 92.4}
+    over |= {"budget": 150.0}
     over |= {"currency": "CNY"}
 
     hass.states.async_set(activity, "2026-12-14T09:00:00.000+00:00", over)

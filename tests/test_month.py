@@ -110,11 +110,14 @@ async def test_the_projection_is_spend_plus_the_average_for_the_days_left(
 
 
 def budget_attributes(hass: HomeAssistant) -> dict[str, Any]:
+    """The budget's attributes, with this month's spend and projection beside."""
     state = hass.states.get(OVER)
     assert state is not None
     return {
-        key: state.attributes[key]
-        for key in ("budget", "spend", "projection", "currency")
+        "budget": state.attributes["budget"],
+        "currency": state.attributes["currency"],
+        "spend": float(state_of(hass, "sensor.deepseek_0000_spend_this_month_cny")),
+        "projection": float(state_of(hass, "sensor.deepseek_0000_projected_spend_cny")),
     }
 
 
@@ -147,6 +150,7 @@ async def test_over_budget_turns_on_and_off_with_the_projection_and_fires_once(
             "over_budget",
             {
                 "amount": attributes["projection"],
+                "spend": 1.60,
                 "budget": 100.0,
                 "currency": "CNY",
             },

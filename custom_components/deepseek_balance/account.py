@@ -10,7 +10,7 @@ once, at the first poll that sees it, and an unchanged account reports nothing.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
@@ -33,7 +33,7 @@ from .const import (
     CONF_MONTHLY_BUDGET,
     DEEPSEEK_CURRENCY,
 )
-from .history import BalanceHistory, Calendar, SpendFigures
+from .history import FINE_BUCKET, BalanceHistory, Calendar, SpendFigures
 
 MAX_CURRENCIES: Final = 4  # an entry follows at most these; DeepSeek uses CNY and USD
 
@@ -117,11 +117,34 @@ class LastKnown:
 
 @dataclass
 class EntryMemory:
-    """Everything an entry keeps in its store."""
+    """Everything an entry keeps in its store, and the last poll's view."""
 
     history: BalanceHistory = field(default_factory=BalanceHistory)
     last_known: LastKnown = field(default_factory=LastKnown)
     sensors: ShownSensors = field(default_factory=ShownSensors)
+    # The last answer, its view, and from when until when an equal answer can
+    # change no figure (the next 5-minute boundary: estimates, days and months
+    # begin on one). Not stored.
+    last_view: tuple[Snapshot, DeepSeekData, datetime, datetime] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def view_of_unchanged(
+        self, snapshot: Snapshot, at: datetime
+    ) -> DeepSeekData | None:
+        """The last view, if an answer equal to the last one can change nothing."""
+        if self.last_view is None or self.last_known.pending:
+            return None
+        answer, view, since, until = self.last_view
+        if (
+            view.activities  # fired since: a view without them is needed
+            or snapshot.balance is not answer.balance
+            or snapshot.rate_limits != answer.rate_limits
+            or not since <= at < until
+        ):
+            return None
+        self.history.note_unchanged(at, answer.balance)
+        return view
 
     @property
     def revision(self) -> int:
@@ -226,6 +249,8 @@ def remember_poll(
     so it can neither raise an alert nor pick another funded currency.
     """
     at, time_zone = poll.at, poll.time_zone
+    if (unchanged := memory.view_of_unchanged(snapshot, at)) is not None:
+        return unchanged
     balance = _keep_followed_currencies(memory, snapshot.balance)
     activities = memory.history.record(at, balance, time_zone, poll.interval)
     calendar = Calendar.of(at, time_zone)
@@ -265,6 +290,7 @@ def remember_poll(
                 ActivityKind.OVER_BUDGET,
                 currency=judged,
                 amount=figures.projected_month,
+                spend=figures.month,
                 budget=limits.monthly_budget,
             )
         )
@@ -277,7 +303,7 @@ def remember_poll(
         currencies_to_show(balance, funded),
         rate_limits=rate_limits is not None and rate_limits.present,
     )
-    return DeepSeekData(
+    view = DeepSeekData(
         balance=balance,
         rate_limits=rate_limits,
         spend=spend,
@@ -291,6 +317,12 @@ def remember_poll(
         over_budget=over_budget,
         monthly_budget=limits.monthly_budget,
     )
+    boundary = int(FINE_BUCKET.total_seconds())
+    until = datetime.fromtimestamp(
+        (int(at.timestamp()) // boundary + 1) * boundary, UTC
+    )
+    memory.last_view = (snapshot, view, at, until)
+    return view
 
 
 def currencies_to_show(balance: Balance, funded: str | None) -> list[str]:

@@ -26,6 +26,7 @@ class Activity:
     amount: Decimal | None = None
     days_remaining: Decimal | None = None
     budget: Decimal | None = None
+    spend: Decimal | None = None  # this month's, beside its projection
     # Of money arriving: false when spend may hide in it, and ``amount`` is then
     # what certainly arrived, a lower bound.
     exact: bool = True
@@ -49,6 +50,7 @@ class Activity:
             case ActivityKind.OVER_BUDGET:  # the amount is the month's projection
                 return {
                     "amount": _number(self.amount),
+                    "spend": _number(self.spend),
                     "budget": _number(self.budget),
                     "currency": self.currency,
                 }

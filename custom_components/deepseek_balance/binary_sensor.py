@@ -31,19 +31,16 @@ class DeepSeekBinarySensorDescription(BinarySensorEntityDescription):
 
 
 def _budget_attributes(data: DeepSeekData) -> dict[str, Any]:
-    """The budget, this month's spend and its projection, in the budget's currency."""
+    """The budget and its currency; whether this month's spend is wholly known.
+
+    This month's spend and projection are sensors of their own: as attributes
+    here they would write this sensor again at every poll of a busy account.
+    """
     currency = data.limit_currency
     figures = None if currency is None else data.spend.get(currency)
     return {
         "budget": float(data.monthly_budget),
-        "spend": None if figures is None else float(figures.month),
-        "projection": (
-            None
-            if figures is None or figures.projected_month is None
-            else float(figures.projected_month)
-        ),
         "currency": currency,
-        # False while this month holds spend that is not wholly known.
         "complete": None if figures is None else figures.month_complete,
     }
 

@@ -1,5 +1,8 @@
 """The base of every DeepSeek Balance entity: one service device per entry."""
 
+from typing import Any, override
+
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -34,3 +37,23 @@ class DeepSeekEntity(CoordinatorEntity[DeepSeekCoordinator]):
             name=entry.title,
             configuration_url=USAGE_URL,
         )
+
+    _shown: tuple[Any, ...] | None = None
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when what it shows changed.
+
+        A busy account changes a few figures at each poll; the rest would each
+        write the same state again, for nothing.
+        """
+        shown = (
+            self.available,
+            self.state,
+            self.state_attributes,
+            self.extra_state_attributes,
+        )
+        if shown != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()

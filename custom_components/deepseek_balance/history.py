@@ -248,6 +248,16 @@ def _compare(
 
 
 @dataclass(frozen=True, slots=True)
+class _Estimates:
+    """The figures that are estimates; ``None`` while too little is known."""
+
+    average: Decimal | None = None
+    remaining: Decimal | None = None
+    projected: Decimal | None = None
+    first_estimate_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class _Totals:
     """The running totals of a series at one moment."""
 
@@ -268,6 +278,8 @@ class CurrencyHistory:
         self._local: _LocalTime | None = None
         # The last reading, changed or not: a sample is added only on a change.
         self._last_read: int | None = None
+        self._arrivals = 0  # counts readings that saw money arrive
+        self._estimates: tuple[tuple[int, int], _Estimates] | None = None
 
     def record(
         self, at: int, row: CurrencyBalance, time_zone: tzinfo, poll_seconds: int
@@ -312,8 +324,13 @@ class CurrencyHistory:
             self.revision += 1
             if self.samples[-1].spent > MAX_RUNNING_TOTAL / 2:
                 self._rebase()
+        self._arrivals += bool(change.arrivals)
         self._thin(at, time_zone)
         return change.arrivals
+
+    def note_unchanged(self, at: int) -> None:
+        """A reading equal to the last one: only its time is news."""
+        self._last_read = at
 
     def _retime_after(self, at: int) -> None:
         """Move what was stamped after ``at`` to ``at``: the clock was set back.
@@ -374,6 +391,35 @@ class CurrencyHistory:
             calendar.month_start,
             datetime.fromtimestamp(self.since, calendar.month_start.tzinfo),
         )
+        month_spent = last.spent - month.spent
+        estimates = self._estimates_at(now, calendar, month_spent)
+        return SpendFigures(
+            today=last.spent - day.spent,
+            day_start=calendar.day_start,
+            daily_average=estimates.average,
+            days_remaining=estimates.remaining,
+            month=month_spent,
+            month_start=calendar.month_start,
+            month_since=month_since,
+            projected_month=estimates.projected,
+            first_estimate_at=estimates.first_estimate_at,
+            today_complete=last.blind == day.blind,
+            month_complete=last.blind == month.blind,
+        )
+
+    def _estimates_at(
+        self, now: datetime, calendar: Calendar, month_spent: Decimal
+    ) -> _Estimates:
+        """The average, the days remaining and the projection, at ``now``.
+
+        Worked out afresh once per 5 minutes, or when money arrived: in between,
+        a busy account would change them at every poll by a cent or a tenth of a
+        day, news to nobody, each a state written to the recorder.
+        """
+        key = (_timestamp(now) // int(FINE_BUCKET.total_seconds()), self._arrivals)
+        if self._estimates is not None and self._estimates[0] == key:
+            return self._estimates[1]
+        last = self.samples[-1]
         time_zone = calendar.month_start.tzinfo or UTC
         window_start = max(
             self._local_time(time_zone).bucket_start(
@@ -388,30 +434,27 @@ class CurrencyHistory:
         known_spent = (last.spent - window.spent) - (
             last.blind_spent - window.blind_spent
         )
-        month_spent = last.spent - month.spent
-        average = remaining = projected = first_estimate_at = None
-        if known >= MIN_AVERAGE_SPAN:
+        estimates = _Estimates()
+        if known < MIN_AVERAGE_SPAN:
+            first = (now + MIN_AVERAGE_SPAN - known).astimezone(time_zone)
+            estimates = _Estimates(first_estimate_at=first)
+        else:
             exact = known_spent / (Decimal(known.total_seconds()) / DAY_SECONDS)
-            if exact > 0:
-                remaining = _rounded(max(last.total, Decimal(0)) / exact, TENTH)
             if (average := _rounded(exact, CENT)) is not None:
                 left = Decimal((calendar.month_end - now).total_seconds())
-                projected = _rounded(month_spent + average * left / DAY_SECONDS, CENT)
-        else:
-            first_estimate_at = (now + MIN_AVERAGE_SPAN - known).astimezone(time_zone)
-        return SpendFigures(
-            today=last.spent - day.spent,
-            day_start=calendar.day_start,
-            daily_average=average,
-            days_remaining=remaining,
-            month=month_spent,
-            month_start=calendar.month_start,
-            month_since=month_since,
-            projected_month=projected,
-            first_estimate_at=first_estimate_at,
-            today_complete=last.blind == day.blind,
-            month_complete=last.blind == month.blind,
-        )
+                estimates = _Estimates(
+                    average=average,
+                    remaining=(
+                        _rounded(max(last.total, Decimal(0)) / exact, TENTH)
+                        if exact > 0
+                        else None
+                    ),
+                    projected=_rounded(
+                        month_spent + average * left / DAY_SECONDS, CENT
+                    ),
+                )
+        self._estimates = (key, estimates)
+        return estimates
 
     def _local_time(self, time_zone: tzinfo) -> _LocalTime:
         """Local time in ``time_zone``, its offsets kept between calls."""
@@ -527,6 +570,13 @@ class BalanceHistory:
             history = self.currencies.setdefault(row.currency, CurrencyHistory([], at))
             arrivals += history.record(at, row, time_zone, poll_seconds)
         return arrivals
+
+    def note_unchanged(self, when: datetime, balance: Balance) -> None:
+        """A poll whose answer equals the last one: only its time is news."""
+        at = _timestamp(when)
+        for row in balance.balances:
+            if (history := self.currencies.get(row.currency)) is not None:
+                history.note_unchanged(at)
 
     def last_total(self, currency: str) -> Decimal | None:
         """The last total recorded for a currency: the last one that was trusted."""
