@@ -1,16 +1,14 @@
-"""When the rate-limit probe asks /v1/models: its schedule, without Home Assistant."""
+"""When the rate-limit probe asks /v1/models: the model's schedule, without HA."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from custom_components.deepseek_balance.api import (
-    FAILURES_BEFORE_BACK_OFF,
+from custom_components.deepseek_balance.account import (
     IDLE_PROBE_INTERVAL,
-    RateLimit,
     RateLimitProbe,
-    RateLimits,
 )
+from custom_components.deepseek_balance.api import RateLimit, RateLimits
 
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 CARRIED = RateLimits(requests=RateLimit(limit=100, remaining=99))
@@ -71,10 +69,10 @@ def test_three_failures_in_a_row_make_the_figures_unknown_and_back_off() -> None
         probe.record(START + timedelta(seconds=30 * poll), None)
 
     assert probe.rate_limits is None
-    assert probe.failures == FAILURES_BEFORE_BACK_OFF
     assert not probe.is_due(START + timedelta(seconds=120))
 
     probe.record(START + IDLE_PROBE_INTERVAL, CARRIED)
+    probe.record(START + IDLE_PROBE_INTERVAL + timedelta(seconds=30), None)
 
-    assert probe.failures == 0
+    assert probe.rate_limits == CARRIED  # one failure again keeps the figures
     assert probe.headers_seen

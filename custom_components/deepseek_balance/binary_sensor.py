@@ -97,3 +97,7 @@ class DeepSeekBinarySensor(DeepSeekEntity, BinarySensorEntity):
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
         return self.entity_description.attributes_fn(self.coordinator.data)
+
+    @override
+    def shown_now(self) -> tuple[Any, ...]:
+        return (*super().shown_now(), self.is_on)

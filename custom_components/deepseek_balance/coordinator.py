@@ -25,6 +25,7 @@ from .account import (
     EntryMemory,
     Limits,
     PollTime,
+    RateLimitProbe,
     api_status,
     remember_poll,
 )
@@ -35,7 +36,6 @@ from .api import (
     DeepSeekError,
     DeepSeekRateLimitError,
     Notice,
-    RateLimitProbe,
 )
 from .const import (
     API_STATUS_KEY,

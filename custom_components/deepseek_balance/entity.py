@@ -40,6 +40,10 @@ class DeepSeekEntity(CoordinatorEntity[DeepSeekCoordinator]):
 
     _shown: tuple[Any, ...] | None = None
 
+    def shown_now(self) -> tuple[Any, ...]:
+        """What the entity shows now, as cheaply as it can be told apart."""
+        return (self.available, self.extra_state_attributes)
+
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
@@ -48,12 +52,6 @@ class DeepSeekEntity(CoordinatorEntity[DeepSeekCoordinator]):
         A busy account changes a few figures at each poll; the rest would each
         write the same state again, for nothing.
         """
-        shown = (
-            self.available,
-            self.state,
-            self.state_attributes,
-            self.extra_state_attributes,
-        )
-        if shown != self._shown:
+        if (shown := self.shown_now()) != self._shown:
             self._shown = shown
             self.async_write_ha_state()

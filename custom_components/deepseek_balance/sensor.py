@@ -303,6 +303,10 @@ class DeepSeekCurrencySensor(DeepSeekEntity, SensorEntity):
             self.coordinator.data, self.currency
         )
 
+    @override
+    def shown_now(self) -> tuple[Any, ...]:
+        return (*super().shown_now(), self.native_value, self.last_reset)
+
 
 class DeepSeekRateLimitSensor(DeepSeekEntity, SensorEntity):
     """A rate-limit figure; unknown while the answers carry no such header."""
@@ -319,6 +323,10 @@ class DeepSeekRateLimitSensor(DeepSeekEntity, SensorEntity):
             else self.entity_description.value_fn(rate_limits)
         )
 
+    @override
+    def shown_now(self) -> tuple[Any, ...]:
+        return (*super().shown_now(), self.native_value)
+
 
 class DeepSeekApiStatusSensor(DeepSeekEntity, SensorEntity):
     """Why the other entities look as they do; available even when they are not."""
@@ -332,3 +340,7 @@ class DeepSeekApiStatusSensor(DeepSeekEntity, SensorEntity):
     @override
     def native_value(self) -> str:
         return self.coordinator.api_status
+
+    @override
+    def shown_now(self) -> tuple[Any, ...]:
+        return (self.native_value,)
