@@ -25,11 +25,8 @@ from pytest_homeassistant_custom_component.syrupy import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.deepseek_balance.api import DeepSeekClient, Timing
-from custom_components.deepseek_balance.config_flow import (
-    DeepSeekConfigFlow,
-    entry_title,
-)
-from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
+from custom_components.deepseek_balance.config_flow import DeepSeekConfigFlow
+from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN, entry_title
 from deepseek_simulator import (
     DEFAULT_API_KEY,
     DeepSeekSimulator,

@@ -35,8 +35,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
+from custom_components.deepseek_balance.api import BASE_URL_ENV_VAR
 from custom_components.deepseek_balance.const import (
-    BASE_URL_ENV_VAR,
     CONF_BASE_URL,
     CONF_LIMIT_CURRENCY,
     DOMAIN,

@@ -15,17 +15,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.deepseek_balance.const import (
-    API_STATUS_KEY,
-    CURRENCY_SENSOR_KEYS,
-    DOMAIN,
-    RATE_LIMIT_SENSOR_KEYS,
-)
-from custom_components.deepseek_balance.sensor import (
-    API_STATUS_SENSOR,
-    CURRENCY_SENSORS,
-    RATE_LIMIT_SENSORS,
-)
+from custom_components.deepseek_balance.const import DOMAIN
+from custom_components.deepseek_balance.sensor import CURRENCY_SENSORS
 from deepseek_simulator import CurrencyAccount, DeepSeekSimulator, Scenario
 
 from .conftest import ENTRY_ID, advance, setup_integration, state_of
@@ -166,12 +157,13 @@ async def test_sensors_an_older_release_created_for_nothing_are_removed(
 ) -> None:
     """0.1.0 made rate-limit sensors for every account and sensors for zero rows.
 
-    What showed a figure (USD's zero row) stays; so does what the user renamed or
-    put in an area (and the rate-limit sensors come as one group); what never
-    showed one goes.
+    When its entry is migrated, what showed a figure (a currency in its history,
+    USD's zero row too) stays; so does what the user renamed or put in an area
+    (the rate-limit sensors come as one group); what never showed one goes.
     """
     simulator.state.scenario = Scenario.USD_ZERO_THEN_CNY
     mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, minor_version=1)
 
     def registered(suffix: str, **changes: Any) -> er.RegistryEntry:
         entry = entity_registry.async_get_or_create(
@@ -180,14 +172,15 @@ async def test_sensors_an_older_release_created_for_nothing_are_removed(
         return entity_registry.async_update_entity(entry.entity_id, **changes)
 
     registered("cny_total_balance")
-    registered("usd_total_balance")  # its zero row is listed: it showed 0.00
+    registered("usd_total_balance")  # in its history: it showed 0.00
     registered("eur_total_balance")  # never listed: never a figure
     requests = registered("requests_remaining", **changes)
+    series = {"since": 1_764_000_000, "samples": [[1_764_000_000, "0", "0", "0", "0"]]}
     hass_storage[f"{DOMAIN}.{ENTRY_ID}"] = {  # a store of 0.1.0: history only
         "version": 1,
         "minor_version": 1,
         "key": f"{DOMAIN}.{ENTRY_ID}",
-        "data": {"currencies": {}},
+        "data": {"currencies": {"CNY": series, "USD": series}},
     }
 
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
@@ -221,10 +214,3 @@ async def test_a_duration_is_named_after_its_currency_only_beside_another(
     usd = hass.states.get("sensor.deepseek_0000_days_remaining_usd")
     assert usd is not None
     assert usd.name == "DeepSeek ••••0000 Days remaining (USD)"
-
-
-def test_the_unique_id_keys_the_coordinator_reads_are_the_sensors() -> None:
-    """The registry is read by these keys; a renamed key must rename them too."""
-    assert tuple(d.key for d in CURRENCY_SENSORS) == CURRENCY_SENSOR_KEYS
-    assert tuple(d.key for d in RATE_LIMIT_SENSORS) == RATE_LIMIT_SENSOR_KEYS
-    assert API_STATUS_SENSOR.key == API_STATUS_KEY

@@ -190,7 +190,7 @@ async def test_history_is_written_with_a_delay_not_every_poll(
     simulator: DeepSeekSimulator,
 ) -> None:
     key = f"deepseek_balance.{ENTRY_ID}"
-    # The sensors shown at set-up are written at once, with the first reading.
+    # What fires events, first known at set-up, is written at once with the reading.
     await advance(hass, freezer, 0)
     assert len(hass_storage[key]["data"]["currencies"]["CNY"]["samples"]) == 1
     for _ in range(9):  # 4.5 minutes of 30-second polls, spending each time

@@ -37,7 +37,6 @@ GOOD_MEMORY = {
         }
     },
     "last_known": {"low_balance": False, "available": True},
-    "sensors": {"currencies": ["CNY"], "rate_limits": False},
 }
 
 
@@ -52,10 +51,6 @@ def envelope(data: Any, *, version: int = 1, minor_version: int = 3) -> Any:
 
 # The shapes real installations hand over, and what the warning says of each.
 DAMAGED = {
-    "sensors is null": (
-        envelope({**GOOD_MEMORY, "sensors": None}),
-        "sensors is not an object",
-    ),
     "last_known is a word": (
         envelope({**GOOD_MEMORY, "last_known": "yes"}),
         "last_known is not an object",
@@ -220,7 +215,10 @@ async def test_sensors_the_user_has_stay_when_the_memory_starts_afresh(
     mock_config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """USD sensors, shown once and now at zero, are not taken away."""
+    """USD sensors, shown once and now at zero, are not taken away.
+
+    The entity registry, not the store, knows which sensors the user has.
+    """
     simulator.state.scenario = Scenario.USD_ZERO_THEN_CNY
     mock_config_entry.add_to_hass(hass)
     usd = entity_registry.async_get_or_create(
@@ -229,13 +227,12 @@ async def test_sensors_the_user_has_stay_when_the_memory_starts_afresh(
         f"{ENTRY_ID}_usd_total_balance",
         config_entry=mock_config_entry,
     )
-    write(store_file, json.dumps(envelope({**GOOD_MEMORY, "sensors": None})))
+    write(store_file, json.dumps(envelope({**GOOD_MEMORY, "last_known": "yes"})))
 
     await setup_integration(hass, mock_config_entry)
 
-    assert entity_registry.async_get(usd.entity_id) is not None
+    assert len(set_aside(store_file)) == 1  # the memory started afresh
     assert state_of(hass, usd.entity_id) == "0.00"
-    assert mock_config_entry.runtime_data.memory.sensors.currencies == ["USD", "CNY"]
 
 
 async def test_a_store_of_this_release_is_read_from_disk(
@@ -315,7 +312,7 @@ json_values = st.recursive(
         st.lists(children, max_size=5)
         | st.dictionaries(
             st.sampled_from(
-                ["currencies", "CNY", "since", "samples", "last_known", "sensors"]
+                ["currencies", "CNY", "since", "samples", "last_known"]
             )
             | st.text(max_size=4),
             children,
@@ -374,7 +371,6 @@ def test_a_store_as_written_reads_back(samples: list[tuple[int, Any, Any]]) -> N
             "over_budget": False,
             "budget_month": "2026-12",
         },
-        "sensors": {"currencies": ["CNY"], "rate_limits": True},
     }
 
     assert memory_as_dict(memory_from_dict(document)) == document

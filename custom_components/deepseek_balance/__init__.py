@@ -15,6 +15,7 @@ from .migration import (
     LIMIT_CURRENCY,
     async_adopt_entry,
     async_pin_limit_currency,
+    async_remove_sensors_made_up_front,
     is_other_integration_entry,
 )
 from .repair_issue import (
@@ -52,7 +53,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> 
         ) from err
     coordinator = DeepSeekCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    coordinator.async_remove_sensors_made_up_front()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_track_availability(hass, entry)
@@ -63,15 +63,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> 
 async def async_migrate_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> bool:
     """Bring an entry of version 1.1 or 1.2 to 1.3.
 
-    1.2 adopts the other integration's entries; 1.3 stores the limits' currency.
+    1.2 adopts the other integration's entries and clears up after 0.1.0; 1.3
+    stores the limits' currency.
     Home Assistant itself refuses an entry of a newer major version; one of a
     newer minor version is readable as it is.
     """
     if entry.minor_version < ADOPTING:
         if is_other_integration_entry(entry):
             await async_adopt_entry(hass, entry)
-        else:
-            hass.config_entries.async_update_entry(entry, minor_version=ADOPTING)
+        else:  # an entry of 0.1.0
+            await async_remove_sensors_made_up_front(hass, entry)
     if entry.minor_version < LIMIT_CURRENCY:
         await async_pin_limit_currency(hass, entry)
     return True

@@ -40,34 +40,6 @@ MAX_CURRENCIES: Final = 4  # an entry follows at most these; DeepSeek uses CNY a
 
 
 @dataclass
-class ShownSensors:
-    """The currencies whose sensors exist, and whether the rate-limit ones do."""
-
-    currencies: list[str] = field(default_factory=list)  # in order of appearance
-    rate_limits: bool = False
-    # False only from a store of 0.1.0: it kept no such list, and made the
-    # sensors of every currency and the rate limits up front, shown or not.
-    listed: bool = True
-    revision: int = 0  # counts changes, so the store writes only news
-
-    def show(self, currencies: Iterable[str], *, rate_limits: bool) -> bool:
-        """Add what there is to show now; return whether anything is new."""
-        new = [c for c in dict.fromkeys(currencies) if c not in self.currencies]
-        newly_rate_limits = rate_limits and not self.rate_limits
-        if not new and not newly_rate_limits:
-            return False
-        self.currencies += new
-        self.rate_limits |= rate_limits
-        self.revision += 1
-        return True
-
-    def mark_listed(self) -> None:
-        """The list is complete from now on: the sensors beyond it were removed."""
-        self.listed = True
-        self.revision += 1
-
-
-@dataclass
 class LastKnown:
     """The last known state of what fires an event when it begins; the last event."""
 
@@ -122,7 +94,6 @@ class EntryMemory:
 
     history: BalanceHistory = field(default_factory=BalanceHistory)
     last_known: LastKnown = field(default_factory=LastKnown)
-    sensors: ShownSensors = field(default_factory=ShownSensors)
     # The last answer, its view, and from when until when an equal answer can
     # change no figure (the next 5-minute boundary: estimates, days and months
     # begin on one). Not stored.
@@ -150,7 +121,7 @@ class EntryMemory:
     @property
     def revision(self) -> int:
         """Grows whenever something worth writing changed."""
-        return self.history.revision + self.last_known.revision + self.sensors.revision
+        return self.history.revision + self.last_known.revision
 
 
 class ApiStatus(StrEnum):
@@ -211,7 +182,7 @@ class DeepSeekData:
     funded_currency: str | None = None  # judged by trusted totals
     limit_currency: str | None = None  # the limits' and the budget's
     last_fired: FiredActivity | None = None  # the last event that fired
-    # The sensors that exist: once shown, a currency's stay.
+    # The sensors this answer gives reason to have (the platform keeps them).
     currencies_shown: tuple[str, ...] = ()
     rate_limits_shown: bool = False
     # On while this month's spend or its projection is above the budget.
@@ -301,11 +272,6 @@ def remember_poll(
     last_known.remember_budget(over_budget=over_budget, month=month)
     last_known.add_pending(activity.event for activity in activities)
     rate_limits = snapshot.rate_limits
-    shown = memory.sensors
-    shown.show(
-        currencies_to_show(balance, funded),
-        rate_limits=rate_limits is not None and rate_limits.present,
-    )
     view = DeepSeekData(
         balance=balance,
         rate_limits=rate_limits,
@@ -315,8 +281,8 @@ def remember_poll(
         funded_currency=funded,
         limit_currency=judged,
         last_fired=last_known.activity,
-        currencies_shown=tuple(shown.currencies),
-        rate_limits_shown=shown.rate_limits,
+        currencies_shown=tuple(currencies_to_show(balance, funded)),
+        rate_limits_shown=rate_limits is not None and rate_limits.present,
         over_budget=over_budget,
         monthly_budget=limits.monthly_budget,
     )

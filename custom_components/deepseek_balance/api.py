@@ -14,6 +14,7 @@ from http import HTTPStatus
 import json
 import logging
 import math
+import os
 import re
 from typing import Any, Final, override
 
@@ -21,6 +22,7 @@ import aiohttp
 from yarl import URL
 
 DEFAULT_BASE_URL: Final = "https://api.deepseek.com"
+BASE_URL_ENV_VAR: Final = "DEEPSEEK_BASE_URL"
 MIN_RETRY_TIMEOUT: Final = 1.0  # a retry with less time than this is not made
 MAX_BODY_BYTES: Final = 1024 * 1024
 
@@ -434,7 +436,9 @@ def parse_balance(data: Any) -> Balance:
     for item in items:
         if not isinstance(item, dict):
             raise DeepSeekResponseError("A balance_infos row is not an object", 200)
-        currency = _currency_code(item.get("currency"))
+        # DeepSeek's own currency when the row names none.
+        named = item.get("currency")
+        currency = "CNY" if named is None else currency_code(named)
         if currency is None:
             notices.setdefault("invalid_currency", _invalid_currency(item))
             continue
@@ -478,10 +482,18 @@ def _listed_twice(currency: str) -> Notice:
     )
 
 
-def _currency_code(value: Any) -> str | None:
-    """An ISO 4217-shaped code in upper case, or ``None``; a missing one is CNY."""
-    if value is None:
-        return "CNY"
+def default_base_url() -> str:
+    """DEEPSEEK_BASE_URL from the environment, else DeepSeek's own.
+
+    As ``OPENAI_BASE_URL`` does for OpenAI's SDK, it points a client at a gateway.
+    """
+    return os.environ.get(BASE_URL_ENV_VAR, "").strip().rstrip("/") or (
+        DEFAULT_BASE_URL
+    )
+
+
+def currency_code(value: Any) -> str | None:
+    """An ISO 4217-shaped code in upper case, or ``None``: the one way to read one."""
     if isinstance(value, str) and _CURRENCY_CODE.fullmatch(code := value.strip()):
         return code.upper()
     return None

@@ -39,11 +39,10 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.typing import UNDEFINED, UndefinedType
 from homeassistant.util import dt as dt_util
 
-from .api import DEFAULT_BASE_URL, DeepSeekAuthError, DeepSeekClient, DeepSeekError
+from .api import DeepSeekAuthError, DeepSeekClient, DeepSeekError, default_base_url
 from .const import (
     API_KEY_ENV_VAR,
     API_KEYS_URL,
-    BASE_URL_ENV_VAR,
     CONF_BASE_URL,
     CONF_LIMIT_CURRENCY,
     CONF_LOW_BALANCE_DAYS,
@@ -55,6 +54,7 @@ from .const import (
     MAX_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
     SECTION_ADVANCED,
+    entry_title,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -183,25 +183,9 @@ def option_placeholders(currency: str) -> dict[str, str]:
     }
 
 
-def entry_title(api_key: str) -> str:
-    """Tell accounts apart without showing the key: "DeepSeek ••••1a2b"."""
-    return f"DeepSeek ••••{api_key[-4:]}"
-
-
 def environment_key() -> str:
     """The key in Home Assistant's environment; it never leaves the server."""
     return os.environ.get(API_KEY_ENV_VAR, "").strip()
-
-
-def default_base_url() -> str:
-    """DEEPSEEK_BASE_URL from Home Assistant's environment, else DeepSeek's own.
-
-    As ``OPENAI_BASE_URL`` does for OpenAI's SDK, it points every new entry, and
-    every entry adopted from the other deepseek_balance integration, at a gateway.
-    """
-    return os.environ.get(BASE_URL_ENV_VAR, "").strip().rstrip("/") or (
-        DEFAULT_BASE_URL
-    )
 
 
 def url_placeholders() -> dict[str, str]:

@@ -18,29 +18,11 @@ MIN_SCAN_INTERVAL: Final = timedelta(seconds=30)
 MAX_SCAN_INTERVAL: Final = timedelta(hours=1)
 
 API_KEY_ENV_VAR: Final = "DEEPSEEK_API_KEY"
-BASE_URL_ENV_VAR: Final = "DEEPSEEK_BASE_URL"
 API_KEYS_URL: Final = "https://platform.deepseek.com/api_keys"
 USAGE_URL: Final = "https://platform.deepseek.com/usage"
 TOP_UP_URL: Final = "https://platform.deepseek.com/top_up"
 
-# The keys of the sensors each currency has, and of the rate-limit sensors: the
-# unique IDs' ends, "<entry_id>_<currency>_<key>" and "<entry_id>_<key>".
-CURRENCY_SENSOR_KEYS: Final = (
-    "total_balance",
-    "granted_balance",
-    "topped_up_balance",
-    "spend_today",
-    "average_daily_spend",
-    "days_remaining",
-    "spend_this_month",
-    "projected_spend_this_month",
-)
-RATE_LIMIT_SENSOR_KEYS: Final = (
-    "requests_limit",
-    "requests_remaining",
-    "requests_reset",
-    "tokens_limit",
-    "tokens_remaining",
-    "tokens_reset",
-)
-API_STATUS_KEY: Final = "api_status"
+
+def entry_title(api_key: str) -> str:
+    """Tell accounts apart without showing the key: "DeepSeek ••••1a2b"."""
+    return f"DeepSeek ••••{api_key[-4:]}"

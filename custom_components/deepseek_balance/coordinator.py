@@ -4,15 +4,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
-import re
 from typing import Any, Final, cast, override
 
-from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.update_coordinator import (
     TimestampDataUpdateCoordinator,
     UpdateFailed,
@@ -38,12 +35,9 @@ from .api import (
     Notice,
 )
 from .const import (
-    API_STATUS_KEY,
-    CURRENCY_SENSOR_KEYS,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     MAX_SCAN_INTERVAL,
-    RATE_LIMIT_SENSOR_KEYS,
 )
 from .storage import EntryStore
 
@@ -118,78 +112,6 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
     async def _async_setup(self) -> None:
         self.memory = await self.store.async_load()
         self._memory_loaded = True
-        if self.memory.sensors.listed:
-            self._show_registered_sensors()
-
-    # The entity registry is read here only, for what older installations left.
-    def _show_registered_sensors(self) -> None:
-        """Keep showing the sensors the registry holds for the entry.
-
-        They are ones the user has: for an entry adopted from the other
-        deepseek_balance integration, or whose memory started afresh, the store
-        cannot say so itself.
-        """
-        entry_id = self.config_entry.entry_id
-        currency_sensor = re.compile(
-            rf"{re.escape(entry_id)}_([a-z]{{3}})_({'|'.join(CURRENCY_SENSOR_KEYS)})"
-        )
-        rate_limit_sensors = {f"{entry_id}_{key}" for key in RATE_LIMIT_SENSOR_KEYS}
-        currencies: list[str] = []
-        rate_limits = False
-        for registry_entry in self._registered_sensors():
-            if match := currency_sensor.fullmatch(registry_entry.unique_id):
-                currencies.append(match[1].upper())
-            rate_limits |= registry_entry.unique_id in rate_limit_sensors
-        self.memory.sensors.show(currencies, rate_limits=rate_limits)
-
-    @callback
-    def async_remove_sensors_made_up_front(self) -> None:
-        """Remove the sensors 0.1.0 made for nothing, once, after the first poll.
-
-        That release made the sensors of every currency and the rate-limit ones up
-        front and listed none in its store. Those of a currency the answer lists
-        showed its figures, and a sensor the user renamed, put in an area or
-        otherwise set up is theirs: those stay, and are shown from now on. The
-        rest never showed a figure. From then on the store lists what is shown.
-        """
-        if self.memory.sensors.listed:
-            return
-        entry_id = self.config_entry.entry_id
-        data = self.data
-        listed = {row.currency for row in data.balance.balances}
-        seen = {f"{entry_id}_{API_STATUS_KEY}"}
-        seen |= {
-            f"{entry_id}_{currency.lower()}_{key}"
-            for currency in listed.union(data.currencies_shown)
-            for key in CURRENCY_SENSOR_KEYS
-        }
-        if data.rate_limits_shown:
-            seen |= {f"{entry_id}_{key}" for key in RATE_LIMIT_SENSOR_KEYS}
-        registry = er.async_get(self.hass)
-        for registry_entry in self._registered_sensors():
-            if registry_entry.unique_id not in seen and not _set_up_by_user(
-                registry_entry
-            ):
-                registry.async_remove(registry_entry.entity_id)
-        self._show_registered_sensors()
-        self.memory.sensors.mark_listed()
-        self.store.async_schedule_save(self.memory, soon=True)
-        self.async_set_updated_data(
-            replace(
-                data,
-                currencies_shown=tuple(self.memory.sensors.currencies),
-                rate_limits_shown=self.memory.sensors.rate_limits,
-            )
-        )
-
-    def _registered_sensors(self) -> list[er.RegistryEntry]:
-        return [
-            registry_entry
-            for registry_entry in er.async_entries_for_config_entry(
-                er.async_get(self.hass), self.config_entry.entry_id
-            )
-            if registry_entry.domain == SENSOR_DOMAIN
-        ]
 
     @override
     async def _async_update_data(self) -> DeepSeekData:
@@ -215,7 +137,7 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         if probe:
             self.rate_limit_probe.record(now, snapshot.rate_limits)
         memory = self.memory
-        news_before = memory.last_known.revision + memory.sensors.revision
+        news_before = memory.last_known.revision
         data = remember_poll(
             memory,
             replace(snapshot, rate_limits=self.rate_limit_probe.rate_limits),
@@ -227,12 +149,12 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             self._limits,
         )
         self._log_new_notices(data.balance.notices)
-        # What fires an event, the events to fire, and the sensors shown, are
-        # written at once ("at once" is the next turn of the loop), so a crash
-        # cannot lose an event; one that fired is written at once too.
+        # What fires an event, and the events to fire, are written at once ("at
+        # once" is the next turn of the loop), so a crash cannot lose an event;
+        # one that fired is written at once too.
         self.store.async_schedule_save(
             memory,
-            soon=memory.last_known.revision + memory.sensors.revision != news_before,
+            soon=memory.last_known.revision != news_before,
         )
         return data
 
@@ -252,7 +174,6 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
                 self._quiet_until = clock + self._retry_delay(error.retry_after)
             if error.rate_limits.present:  # a gateway's 429 says what is left
                 self.rate_limit_probe.record(now, error.rate_limits)
-                self.memory.sensors.show([], rate_limits=True)
         quiet = (
             self._quiet_until - clock
             if self._quiet_until is not None and clock < self._quiet_until
@@ -281,7 +202,8 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             failure=status,
             activities=(),
             rate_limits=self.rate_limit_probe.rate_limits,
-            rate_limits_shown=self.memory.sensors.rate_limits,
+            rate_limits_shown=data.rate_limits_shown
+            or self.rate_limit_probe.headers_seen,
         )
 
     @property
@@ -360,22 +282,3 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         """Write what the memory holds that the store does not yet, now."""
         if self._memory_loaded:
             await self.store.async_save_now(self.memory)
-
-
-def _set_up_by_user(registry_entry: er.RegistryEntry) -> bool:
-    """Whether the user named, placed, labelled, hid or disabled the entity."""
-    return (
-        any(
-            (
-                registry_entry.name,
-                registry_entry.icon,
-                registry_entry.area_id,
-                registry_entry.labels,
-                # Home Assistant lists the entity's own name among them.
-                [alias for alias in registry_entry.aliases if isinstance(alias, str)],
-                registry_entry.categories,
-                registry_entry.hidden_by,
-            )
-        )
-        or registry_entry.disabled_by is er.RegistryEntryDisabler.USER
-    )

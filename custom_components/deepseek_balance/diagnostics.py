@@ -61,8 +61,8 @@ async def async_get_config_entry_diagnostics(
             "available": coordinator.memory.last_known.available,
         },
         "sensors_shown": {
-            "currencies": coordinator.memory.sensors.currencies,
-            "rate_limits": coordinator.memory.sensors.rate_limits,
+            "currencies": data.currencies_shown,
+            "rate_limits": data.rate_limits_shown,
         },
         "history_samples": {
             currency: len(history.samples)

@@ -10,11 +10,16 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 import itertools
-import re
 from typing import Any, Final
 
 from .activity import Activity, ActivityKind
-from .api import MAX_AMOUNT_PLACES, Balance, CurrencyBalance, parse_amount
+from .api import (
+    MAX_AMOUNT_PLACES,
+    Balance,
+    CurrencyBalance,
+    currency_code,
+    parse_amount,
+)
 
 # Thinning: every change for 2 h, the last sample of each 5 minutes to 48 h, of each
 # hour to 8 days, of each day to 63 days (this month and the last, whole), then only
@@ -40,7 +45,6 @@ MAX_STORED_TIME: Final = 2**40  # Unix seconds: beyond the year 36000
 MAX_RUNNING_TOTAL: Final = Decimal(10) ** 15
 # A reading within one and a half poll intervals after the last is the next poll's.
 ONE_POLL: Final = 1.5
-CURRENCY_CODE: Final = re.compile(r"[A-Z]{3}")  # a code as the client writes it
 
 
 class UnreadableMemoryError(Exception):
@@ -627,7 +631,7 @@ class BalanceHistory:
 
 def _stored_series(currency: str, stored: Any) -> CurrencyHistory:
     """One currency's series as ``BalanceHistory.as_dict`` writes it."""
-    if not CURRENCY_CODE.fullmatch(currency) or not isinstance(stored, dict):
+    if currency_code(currency) != currency or not isinstance(stored, dict):
         raise UnreadableMemoryError("a stored currency is not a code with its series")
     since = _stored_time(stored.get("since"))
     if not isinstance(items := stored.get("samples"), list):

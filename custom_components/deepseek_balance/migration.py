@@ -9,7 +9,6 @@ facts, so their entity IDs, names, areas and recorded history carry on.
 
 import logging
 import math
-import re
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
@@ -18,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
 from .account import funded_currency
-from .config_flow import default_base_url, entry_title
+from .api import currency_code, default_base_url
 from .const import (
     CONF_BASE_URL,
     CONF_LIMIT_CURRENCY,
@@ -26,8 +25,10 @@ from .const import (
     DOMAIN,
     MAX_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
+    entry_title,
 )
 from .repair_issue import async_raise_duplicate_issue
+from .sensor import API_STATUS_SENSOR, CURRENCY_SENSORS
 from .storage import EntryStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -39,8 +40,8 @@ LIMIT_CURRENCY: Final = 3
 OTHER_DEFAULT_TITLE: Final = "Deepseek Balance"
 OTHER_UPDATE_INTERVAL: Final = "update_interval"
 # Its unique IDs after "<entry_id>_": a currency's three balances, and availability.
-_OTHER_BALANCE = re.compile(
-    r"(?P<currency>[A-Za-z]{3})_(?P<key>total_balance|granted_balance|topped_up_balance)"
+_OTHER_BALANCE_KEYS: Final = frozenset(
+    {"total_balance", "granted_balance", "topped_up_balance"}
 )
 _OTHER_AVAILABLE: Final = "is_available"
 _AVAILABLE: Final = "account_available"
@@ -72,6 +73,53 @@ async def async_pin_limit_currency(hass: HomeAssistant, entry: ConfigEntry) -> N
             CONF_LIMIT_CURRENCY: funded_currency(totals) or DEEPSEEK_CURRENCY,
         },
         minor_version=LIMIT_CURRENCY,
+    )
+
+
+async def async_remove_sensors_made_up_front(
+    hass: HomeAssistant, entry: ConfigEntry
+) -> None:
+    """Remove the sensors 0.1.0 made for nothing.
+
+    That release made the sensors of every currency and the rate-limit ones up
+    front. A currency in its history showed its figures, and a sensor the user
+    named, placed, labelled or hid is theirs: those stay, and the platform goes
+    on showing every sensor the registry holds. The rest never showed a figure.
+    """
+    prefix = f"{entry.entry_id}_"
+    memory = await EntryStore(hass, entry.entry_id).async_load()
+    seen = {f"{prefix}{API_STATUS_SENSOR.key}"} | {
+        f"{prefix}{currency.lower()}_{description.key}"
+        for currency in memory.history.currencies
+        for description in CURRENCY_SENSORS
+    }
+    registry = er.async_get(hass)
+    for registry_entry in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if (
+            registry_entry.domain == Platform.SENSOR
+            and registry_entry.unique_id not in seen
+            and not _set_up_by_user(registry_entry)
+        ):
+            registry.async_remove(registry_entry.entity_id)
+    hass.config_entries.async_update_entry(entry, minor_version=ADOPTING)
+
+
+def _set_up_by_user(registry_entry: er.RegistryEntry) -> bool:
+    """Whether the user named, placed, labelled, hid or disabled the entity."""
+    return (
+        any(
+            (
+                registry_entry.name,
+                registry_entry.icon,
+                registry_entry.area_id,
+                registry_entry.labels,
+                # Home Assistant lists the entity's own name among them.
+                [alias for alias in registry_entry.aliases if isinstance(alias, str)],
+                registry_entry.categories,
+                registry_entry.hidden_by,
+            )
+        )
+        or registry_entry.disabled_by is er.RegistryEntryDisabler.USER
     )
 
 
@@ -138,10 +186,10 @@ def _adopted(
     new_suffix = None
     if registry_entry.domain == Platform.BINARY_SENSOR and suffix == _OTHER_AVAILABLE:
         new_suffix = _AVAILABLE
-    elif registry_entry.domain == Platform.SENSOR and (
-        match := _OTHER_BALANCE.fullmatch(suffix)
-    ):
-        new_suffix = f"{match['currency'].lower()}_{match['key']}"
+    elif registry_entry.domain == Platform.SENSOR:
+        currency, _, key = suffix.partition("_")
+        if key in _OTHER_BALANCE_KEYS and (code := currency_code(currency)):
+            new_suffix = f"{code.lower()}_{key}"
     if new_suffix is None:
         return None
     unique_id = prefix + new_suffix

@@ -12,13 +12,13 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfTime
+from homeassistant.const import EntityCategory, Platform, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .account import ApiStatus, DeepSeekData
-from .api import CurrencyBalance, RateLimit, RateLimits
-from .const import API_STATUS_KEY
+from .api import CurrencyBalance, RateLimit, RateLimits, currency_code
 from .coordinator import DeepSeekConfigEntry, DeepSeekCoordinator
 from .entity import DeepSeekEntity
 from .history import SpendFigures
@@ -197,8 +197,8 @@ RATE_LIMIT_SENSORS: tuple[DeepSeekRateLimitSensorDescription, ...] = (
 )
 
 API_STATUS_SENSOR = SensorEntityDescription(
-    key=API_STATUS_KEY,
-    translation_key=API_STATUS_KEY,
+    key="api_status",
+    translation_key="api_status",
     device_class=SensorDeviceClass.ENUM,
     entity_category=EntityCategory.DIAGNOSTIC,
     options=[status.value for status in ApiStatus],
@@ -210,30 +210,34 @@ async def async_setup_entry(
     entry: DeepSeekConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add each sensor the poll says exists, as soon as it does.
+    """Add each sensor as soon as there is reason to, and keep it.
 
-    What exists is the model's: a currency's sensors once it has held money, the
-    rate-limit ones once an answer carried them, and from then on for good.
+    A currency's sensors come once it has held money, the rate-limit ones once
+    an answer carried them; the entity registry remembers them from then on.
     """
     coordinator = entry.runtime_data
-    added_currencies: set[str] = set()
+    registered_currencies, registered_rate_limits = _registered(hass, entry)
+    added_currencies: list[str] = []
     rate_limits_added = False
 
     @callback
     def add_what_exists() -> None:
         nonlocal rate_limits_added
         data = coordinator.data
-        shown = data.currencies_shown
+        shown = list(
+            dict.fromkeys(
+                (*added_currencies, *registered_currencies, *data.currencies_shown)
+            )
+        )
         entities: list[SensorEntity] = [
             DeepSeekCurrencySensor(
                 coordinator, description, currency, one_currency=len(shown) == 1
             )
-            for currency in shown
-            if currency not in added_currencies
+            for currency in shown[len(added_currencies) :]
             for description in CURRENCY_SENSORS
         ]
-        added_currencies.update(shown)
-        if data.rate_limits_shown and not rate_limits_added:
+        added_currencies[:] = shown
+        if not rate_limits_added and (registered_rate_limits or data.rate_limits_shown):
             rate_limits_added = True
             entities += (
                 DeepSeekRateLimitSensor(coordinator, description)
@@ -245,6 +249,28 @@ async def async_setup_entry(
     async_add_entities([DeepSeekApiStatusSensor(coordinator, API_STATUS_SENSOR)])
     add_what_exists()
     entry.async_on_unload(coordinator.async_add_listener(add_what_exists))
+
+
+def _registered(
+    hass: HomeAssistant, entry: DeepSeekConfigEntry
+) -> tuple[list[str], bool]:
+    """The currencies with sensors in the registry, and whether rate limits have."""
+    prefix = f"{entry.entry_id}_"
+    currency_keys = {description.key for description in CURRENCY_SENSORS}
+    rate_limit_keys = {description.key for description in RATE_LIMIT_SENSORS}
+    currencies: list[str] = []
+    rate_limits = False
+    for registry_entry in er.async_entries_for_config_entry(
+        er.async_get(hass), entry.entry_id
+    ):
+        if registry_entry.domain != Platform.SENSOR:
+            continue
+        suffix = registry_entry.unique_id.removeprefix(prefix)
+        currency, _, key = suffix.partition("_")
+        if key in currency_keys and (code := currency_code(currency)):
+            currencies.append(code)
+        rate_limits |= suffix in rate_limit_keys
+    return currencies, rate_limits
 
 
 class DeepSeekCurrencySensor(DeepSeekEntity, SensorEntity):

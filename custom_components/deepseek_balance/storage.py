@@ -11,17 +11,17 @@ from homeassistant.exceptions import UnsupportedStorageVersionError
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .account import EntryMemory, LastKnown, ShownSensors
+from .account import EntryMemory, LastKnown
 from .activity import ActivityEvent, ActivityKind, FiredActivity
 from .const import DOMAIN
-from .history import CURRENCY_CODE, BalanceHistory, UnreadableMemoryError
+from .history import BalanceHistory, UnreadableMemoryError
 
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
 # 2 adds the sensors shown, 3 the last known state, 4 the last event fired, 5 the
 # month over budget, 6 the blind running totals of each sample and the events not
-# fired yet; an older store lacks them.
+# fired yet, and leaves the sensors shown to the entity registry.
 STORAGE_MINOR_VERSION: Final = 6
 SAVE_DELAY: Final = 300  # seconds
 
@@ -151,19 +151,15 @@ def memory_as_dict(memory: EntryMemory) -> dict[str, Any]:
             "over_budget": memory.last_known.over_budget,
             "budget_month": memory.last_known.budget_month,
         },
-        "sensors": {
-            "currencies": memory.sensors.currencies,
-            "rate_limits": memory.sensors.rate_limits,
-        },
     }
 
 
 def memory_from_dict(data: Any) -> EntryMemory:
     """Inverse of ``memory_as_dict``; anything else raises ``UnreadableMemoryError``.
 
-    A store of minor version 1 has neither the last known state nor the
-    sensors shown, one of minor version 2 no last known state, one of minor
-    version 3 no last event.
+    A store of minor version 1 or 2 has no last known state, one of minor
+    version 3 no last event; the sensors shown that versions 2 to 5 kept are
+    the entity registry's to know.
     """
     if not isinstance(data, dict):
         raise UnreadableMemoryError("the stored memory is not an object")
@@ -180,9 +176,6 @@ def memory_from_dict(data: Any) -> EntryMemory:
             over_budget=_stored_flag(last_known, "over_budget"),
             budget_month=_stored_month(last_known.get("budget_month")),
         ),
-        _stored_sensors(data["sensors"])
-        if "sensors" in data
-        else ShownSensors(listed=False),
     )
 
 
@@ -191,22 +184,6 @@ def _stored_flag(data: dict[str, Any], key: str) -> bool | None:
     if not isinstance(value := data.get(key), bool | None):
         raise UnreadableMemoryError(f"{key} is not true, false or null")
     return value
-
-
-def _stored_sensors(data: Any) -> ShownSensors:
-    """The sensors shown, as ``EntryMemory.as_dict`` writes them."""
-    if not isinstance(data, dict):
-        raise UnreadableMemoryError("sensors is not an object")
-    currencies = data.get("currencies", [])
-    if not isinstance(currencies, list) or not all(
-        isinstance(code, str) and CURRENCY_CODE.fullmatch(code) for code in currencies
-    ):
-        raise UnreadableMemoryError("sensors.currencies is not a list of codes")
-    if not isinstance(rate_limits := data.get("rate_limits", False), bool):
-        raise UnreadableMemoryError("sensors.rate_limits is not true or false")
-    return ShownSensors(
-        currencies=list(dict.fromkeys(currencies)), rate_limits=rate_limits
-    )
 
 
 def _fired_as_dict(activity: FiredActivity | None) -> dict[str, Any] | None:
