@@ -126,7 +126,7 @@ class SimulatorState:
 
     api_key: str = DEFAULT_API_KEY
     scenario: Scenario = Scenario.NORMAL
-    is_available: bool = True
+    is_available: bool | None = True  # None: the answer does not say
     accounts: dict[str, CurrencyAccount] = field(default_factory=default_accounts)
     rate_limit_headers: dict[str, str] = field(
         default_factory=gateway_rate_limit_headers
@@ -239,7 +239,7 @@ class SimulatorState:
         self.scenario = Scenario(changes.get("scenario", self.scenario))
         self.api_key = changes.get("api_key", self.api_key)
         self.latency = float(changes.get("latency", self.latency))
-        self.is_available = bool(changes.get("is_available", self.is_available))
+        self.is_available = changes.get("is_available", self.is_available)
         self.raw_balance = changes.get("raw_balance", self.raw_balance)
         for action in (self.spend, self.top_up, self.grant):
             for currency, amount in changes.get(action.__name__, {}).items():
@@ -307,6 +307,8 @@ class SimulatorState:
                     "topped_up_balance": wrong,
                 },
             )
+        if self.is_available is None:
+            return {"balance_infos": rows}
         available = self.is_available and scenario is not Scenario.ACCOUNT_UNAVAILABLE
         return {"is_available": available, "balance_infos": rows}
 

@@ -5,7 +5,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 import logging
+from typing import Any
+from unittest.mock import patch
 
+import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import (
@@ -17,6 +20,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -30,7 +34,7 @@ from custom_components.deepseek_balance.coordinator import (
 )
 from deepseek_simulator import CurrencyAccount, DeepSeekSimulator, Scenario
 
-from .conftest import ACTIVITY, advance, state_of
+from .conftest import ACTIVITY, advance, setup_integration, state_of
 
 TOTAL_CNY = "sensor.deepseek_0000_total_balance_cny"
 GRANTED_CNY = "sensor.deepseek_0000_granted_balance_cny"
@@ -85,6 +89,29 @@ async def test_one_service_device(
     assert device.manufacturer == "DeepSeek"
     assert device.name == "DeepSeek ••••0000"
     assert device.configuration_url == "https://platform.deepseek.com/usage"
+
+
+async def test_the_client_uses_home_assistants_shared_session(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """No session of its own: every request goes through Home Assistant's."""
+    async_get_clientsession(hass)
+    created: list[aiohttp.ClientSession] = []
+    make_session = aiohttp.ClientSession.__init__
+
+    def counted(session: aiohttp.ClientSession, *args: Any, **kwargs: Any) -> None:
+        created.append(session)
+        make_session(session, *args, **kwargs)
+
+    with patch.object(aiohttp.ClientSession, "__init__", counted):
+        await setup_integration(hass, mock_config_entry)
+        await advance(hass, freezer, 31)
+
+    assert simulator.state.requests[BALANCE_PATH] == 2
+    assert created == []
 
 
 async def test_reload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:

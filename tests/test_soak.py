@@ -410,7 +410,7 @@ async def test_soak(
     assert {kind for kind, _ in fired} == {"account_unavailable"}
     assert_december_spent_as_seen(coordinator.memory.history, readings)
 
-    await assert_nothing_lingers_after_unload(hass, init_integration)
+    await assert_nothing_runs_after_unload(hass, freezer, simulator, init_integration)
     with capsys.disabled():
         print(f"\nSoak: {POLLS} polls, seed {SEED}")  # noqa: T201
         for fault, count in sorted(faults.items()):
@@ -461,16 +461,16 @@ def assert_logged_once_per_outage(
     assert_key_never_logged(records, DEFAULT_API_KEY)
 
 
-async def assert_nothing_lingers_after_unload(
-    hass: HomeAssistant, entry: MockConfigEntry
+async def assert_nothing_runs_after_unload(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    entry: MockConfigEntry,
 ) -> None:
-    coordinator = entry.runtime_data
+    """No poll, retry or probe is left behind: DeepSeek hears nothing more."""
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    lingering = [
-        handle
-        for handle in hass.loop._scheduled
-        if not handle.cancelled() and "deepseek" in repr(handle).lower()
-    ]
-    assert lingering == []
-    assert coordinator._unsub_refresh is None
+    requests = Counter(simulator.state.requests)
+    for _ in range(3):  # past the longest wait: an hour's interval or Retry-After
+        await advance(hass, freezer, 3600)
+    assert simulator.state.requests == requests

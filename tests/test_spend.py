@@ -298,6 +298,37 @@ async def test_account_unavailable_raises_and_clears_the_repair(
     assert issue_registry.async_get_issue(*REPAIR) is None
 
 
+@pytest.mark.usefixtures("started")
+@pytest.mark.parametrize(
+    ("is_available", "binary_sensor", "status", "repair", "event"),
+    [
+        (False, "off", "account_unavailable", True, "account_unavailable"),
+        (None, "unknown", "ok", False, None),  # a gateway that does not say
+    ],
+)
+async def test_whether_the_account_can_pay_reads_alike_everywhere(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    simulator: DeepSeekSimulator,
+    is_available: bool | None,
+    binary_sensor: str,
+    status: str,
+    repair: bool,
+    event: str | None,
+) -> None:
+    """The binary sensor, the API status, the repair and the event agree."""
+    simulator.state.is_available = is_available
+    await advance(hass, freezer, HOUR)
+
+    assert state(hass, "binary_sensor.deepseek_0000_account_available").state == (
+        binary_sensor
+    )
+    assert state(hass, "sensor.deepseek_0000_api_status").state == status
+    assert (issue_registry.async_get_issue(*REPAIR) is not None) is repair
+    assert state(hass, ACTIVITY).attributes.get("event_type") == event
+
+
 async def test_the_repair_is_raised_again_after_a_restart_while_unavailable(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

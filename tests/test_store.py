@@ -4,7 +4,7 @@ Read from real files, as Home Assistant reads ``.storage``: the test harness's
 in-memory storage cannot hold a file that is not a store at all.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable
 import json
 import logging
 from pathlib import Path
@@ -15,7 +15,6 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.storage import Store
 from hypothesis import given, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -28,7 +27,6 @@ from deepseek_simulator import DeepSeekSimulator, Scenario
 from .conftest import ENTRY_ID, Fired, setup_integration, state_of
 
 KEY = f"{DOMAIN}.{ENTRY_ID}"
-READ_FROM_DISK = Store._async_load  # before the harness puts storage in memory
 GOOD_MEMORY = {
     "currencies": {
         "CNY": {
@@ -101,13 +99,6 @@ DAMAGED = {
         envelope([1, 2, 3]),
         "the stored memory is not an object",
     ),
-    "a list for the file": ([1, 2, 3], "it is not a Home Assistant store"),
-    "a string for the file": ("yes", "it is not a Home Assistant store"),
-    "null for the file": (None, "it is not a Home Assistant store"),
-    "no version": (
-        {"key": KEY, "data": GOOD_MEMORY},
-        "it is not a Home Assistant store",
-    ),
     "a newer major version": (
         envelope(GOOD_MEMORY, version=2, minor_version=1),
         "it was written by a newer release (version 2)",
@@ -153,12 +144,25 @@ def hass_config_dir(hass_tmp_config_dir: str) -> str:
 
 
 @pytest.fixture
-def store_file(hass: HomeAssistant) -> Iterator[Path]:
-    """The entry's store on disk, read as Home Assistant reads it."""
+def store_file(hass: HomeAssistant) -> Path:
+    """The entry's store on disk, where a damaged one is set aside from."""
     path = Path(hass.config.path(".storage", KEY))
     path.parent.mkdir(parents=True, exist_ok=True)
-    with patch.object(Store, "_async_load", READ_FROM_DISK):
-        yield path
+    return path
+
+
+@pytest.fixture
+def write_store(store_file: Path, hass_storage: dict[str, Any]) -> Callable[[Any], str]:
+    """Write a store's document to disk; the harness hands it to Home Assistant.
+
+    A file that is not a store's envelope at all is tests/e2e/test_store_on_disk.py's.
+    """
+
+    def write_document(document: Any) -> str:
+        hass_storage[KEY] = document
+        return write(store_file, json.dumps(document))
+
+    return write_document
 
 
 def set_aside(path: Path) -> list[Path]:
@@ -180,6 +184,7 @@ async def test_an_unreadable_store_is_kept_aside_and_the_entry_loads(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     store_file: Path,
+    write_store: Callable[[Any], str],
     mock_config_entry: MockConfigEntry,
     fired: Fired,
     caplog: pytest.LogCaptureFixture,
@@ -187,7 +192,7 @@ async def test_an_unreadable_store_is_kept_aside_and_the_entry_loads(
     reason: str,
 ) -> None:
     freezer.move_to("2026-12-01 10:00:00+00:00")
-    text = write(store_file, json.dumps(document))
+    text = write_store(document)
 
     await setup_integration(hass, mock_config_entry)
 
@@ -211,6 +216,7 @@ async def test_an_unreadable_store_is_kept_aside_and_the_entry_loads(
 async def test_sensors_the_user_has_stay_when_the_memory_starts_afresh(
     hass: HomeAssistant,
     store_file: Path,
+    write_store: Callable[[Any], str],
     simulator: DeepSeekSimulator,
     mock_config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
@@ -227,7 +233,7 @@ async def test_sensors_the_user_has_stay_when_the_memory_starts_afresh(
         f"{ENTRY_ID}_usd_total_balance",
         config_entry=mock_config_entry,
     )
-    write(store_file, json.dumps(envelope({**GOOD_MEMORY, "last_known": "yes"})))
+    write_store(envelope({**GOOD_MEMORY, "last_known": "yes"}))
 
     await setup_integration(hass, mock_config_entry)
 
@@ -235,22 +241,20 @@ async def test_sensors_the_user_has_stay_when_the_memory_starts_afresh(
     assert state_of(hass, usd.entity_id) == "0.00"
 
 
-async def test_a_store_of_this_release_is_read_from_disk(
+async def test_a_store_of_this_release_is_read(
     hass: HomeAssistant,
     store_file: Path,
+    write_store: Callable[[Any], str],
     mock_config_entry: MockConfigEntry,
     fired: Fired,
 ) -> None:
     """The same path reads a good store: 120.00 before, 110.00 now is spend."""
-    write(store_file, json.dumps(envelope(GOOD_MEMORY)))
+    write_store(envelope(GOOD_MEMORY))
 
     await setup_integration(hass, mock_config_entry)
 
     assert set_aside(store_file) == []
     assert state_of(hass, "sensor.deepseek_0000_spend_today_cny") == "10.00"
-    assert mock_config_entry.runtime_data.memory.history.currencies["CNY"].since == (
-        1_764_000_000
-    )
     assert fired == []
 
 
@@ -258,12 +262,13 @@ async def test_a_file_kept_aside_before_is_never_overwritten(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     store_file: Path,
+    write_store: Callable[[Any], str],
     mock_config_entry: MockConfigEntry,
 ) -> None:
     freezer.move_to("2026-12-01 10:00:00+00:00")
     earlier = store_file.with_name(f"{KEY}.corrupt.2026-12-01T10:00:00+00:00")
     write(earlier, "the first one")
-    write(store_file, json.dumps([1]))
+    write_store(envelope([1]))
 
     await setup_integration(hass, mock_config_entry)
 
@@ -275,35 +280,21 @@ async def test_a_file_that_cannot_be_moved_is_never_overwritten(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
     store_file: Path,
+    write_store: Callable[[Any], str],
     mock_config_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    write(store_file, json.dumps([1]))
+    text = write_store(envelope([1]))
 
-    with patch(
-        "custom_components.deepseek_balance.storage._move_aside",
-        side_effect=OSError("Read-only file system"),
-    ):
+    with patch.object(Path, "rename", side_effect=OSError("Read-only file system")):
         await setup_integration(hass, mock_config_entry)
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
     assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
-    assert KEY not in hass_storage  # nothing written over it, not even at unload
-    assert read(store_file) == "[1]"
+    # Nothing written over it, not even at unload.
+    assert hass_storage[KEY]["data"] == [1]
+    assert read(store_file) == text
     assert "nor moved aside (Read-only file system)" in caplog.text
-
-
-async def test_a_file_that_is_not_json_is_set_aside_by_home_assistant(
-    hass: HomeAssistant,
-    store_file: Path,
-    mock_config_entry: MockConfigEntry,
-) -> None:
-    write(store_file, '{"version": 1, "data": {"curr')
-
-    await setup_integration(hass, mock_config_entry)
-
-    assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert len(set_aside(store_file)) == 1
 
 
 json_values = st.recursive(
@@ -311,9 +302,7 @@ json_values = st.recursive(
     lambda children: (
         st.lists(children, max_size=5)
         | st.dictionaries(
-            st.sampled_from(
-                ["currencies", "CNY", "since", "samples", "last_known"]
-            )
+            st.sampled_from(["currencies", "CNY", "since", "samples", "last_known"])
             | st.text(max_size=4),
             children,
             max_size=5,

@@ -250,7 +250,8 @@ def remember_poll(
                 days_remaining=None if figures is None else figures.days_remaining,
             )
         )
-    if balance.is_available is False and last_known.available is True:
+    pays = can_pay(balance)
+    if pays is False and last_known.available is True:
         activities.append(Activity(ActivityKind.ACCOUNT_UNAVAILABLE))
     over_budget = is_over_budget(figures, limits.monthly_budget)
     month = calendar.month_start.strftime("%Y-%m")
@@ -268,7 +269,7 @@ def remember_poll(
                 budget=limits.monthly_budget,
             )
         )
-    last_known.remember(low_balance=low_balance, available=balance.is_available)
+    last_known.remember(low_balance=low_balance, available=pays)
     last_known.remember_budget(over_budget=over_budget, month=month)
     last_known.add_pending(activity.event for activity in activities)
     rate_limits = snapshot.rate_limits
@@ -367,6 +368,15 @@ _ERROR_STATUS: Final = (
 )
 
 
+def can_pay(balance: Balance) -> bool | None:
+    """Whether DeepSeek says the account can pay for calls; ``None`` if unsaid.
+
+    The one notion the binary sensor, the API status, the repair and the event
+    read: DeepSeek's own verdict, never one guessed from the amounts.
+    """
+    return balance.is_available
+
+
 def api_status(balance: Balance | None, error: BaseException | None) -> ApiStatus:
     """The status after a poll: its client error's, or what its answer says.
 
@@ -379,7 +389,7 @@ def api_status(balance: Balance | None, error: BaseException | None) -> ApiStatu
             (status for kind, status in _ERROR_STATUS if isinstance(error, kind)),
             ApiStatus.API_ERROR,
         )
-    if balance is not None and balance.is_available is False:
+    if balance is not None and can_pay(balance) is False:
         return ApiStatus.ACCOUNT_UNAVAILABLE
     if balance is not None and not (
         balance.balances and all(row.is_readable for row in balance.balances)

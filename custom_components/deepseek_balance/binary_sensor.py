@@ -14,7 +14,7 @@ from homeassistant.components.binary_sensor import (  # type: ignore[attr-define
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .account import DeepSeekData
+from .account import DeepSeekData, can_pay
 from .coordinator import DeepSeekConfigEntry
 from .entity import DeepSeekEntity
 
@@ -51,7 +51,7 @@ BINARY_SENSORS: tuple[DeepSeekBinarySensorDescription, ...] = (
     DeepSeekBinarySensorDescription(
         key="account_available",
         translation_key="account_available",
-        is_on_fn=lambda data: data.balance.is_available,
+        is_on_fn=lambda data: can_pay(data.balance),
     ),
     # On below the threshold or forecast set in the options.
     DeepSeekBinarySensorDescription(

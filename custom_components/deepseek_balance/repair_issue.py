@@ -6,6 +6,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
+from .account import can_pay
 from .const import DOMAIN, TOP_UP_URL
 from .coordinator import DeepSeekConfigEntry
 
@@ -31,7 +32,7 @@ def async_track_availability(hass: HomeAssistant, entry: DeepSeekConfigEntry) ->
     @callback
     def follow_availability() -> None:
         nonlocal shown
-        available = coordinator.data.balance.is_available
+        available = can_pay(coordinator.data.balance)
         if not coordinator.last_update_success or available in (None, shown):
             return
         shown = available
