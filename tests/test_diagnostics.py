@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.deepseek_balance.coordinator import FAILURE_GRACE
+from custom_components.deepseek_balance.account import FAILURE_GRACE
 from deepseek_simulator import DEFAULT_API_KEY, DeepSeekSimulator, Scenario
 
 from .conftest import advance

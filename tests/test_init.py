@@ -27,11 +27,11 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
-from custom_components.deepseek_balance.coordinator import (
+from custom_components.deepseek_balance.account import (
     FAILURE_GRACE,
     RATE_LIMITED_GRACE,
 )
+from custom_components.deepseek_balance.const import CONF_BASE_URL, DOMAIN
 from deepseek_simulator import CurrencyAccount, DeepSeekSimulator, Scenario
 
 from .conftest import ACTIVITY, advance, setup_integration, state_of

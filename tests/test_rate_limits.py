@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.deepseek_balance.coordinator import FAILURE_GRACE
+from custom_components.deepseek_balance.account import FAILURE_GRACE
 from deepseek_simulator import DeepSeekSimulator, Scenario
 
 from .conftest import advance, setup_integration, state_of

@@ -21,11 +21,11 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.deepseek_balance.api import DeepSeekClient
-from custom_components.deepseek_balance.coordinator import (
+from custom_components.deepseek_balance.account import (
     FAILURE_GRACE,
     RATE_LIMITED_GRACE,
 )
+from custom_components.deepseek_balance.api import DeepSeekClient
 from custom_components.deepseek_balance.history import BalanceHistory, Calendar
 from deepseek_simulator import (
     DEFAULT_API_KEY,

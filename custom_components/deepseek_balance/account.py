@@ -33,6 +33,7 @@ from .const import (
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_MONTHLY_BUDGET,
     DEEPSEEK_CURRENCY,
+    MAX_SCAN_INTERVAL,
 )
 from .history import FINE_BUCKET, BalanceHistory, Calendar, SpendFigures
 
@@ -100,6 +101,9 @@ class EntryMemory:
     last_view: tuple[Snapshot, DeepSeekData, datetime, datetime] | None = field(
         default=None, repr=False, compare=False
     )
+
+    # Today's calendar, kept until the day ends. Not stored.
+    calendar: Calendar | None = field(default=None, repr=False, compare=False)
 
     def view_of_unchanged(
         self, snapshot: Snapshot, at: datetime
@@ -227,7 +231,13 @@ def remember_poll(
         return unchanged
     balance = _keep_followed_currencies(memory, snapshot.balance)
     activities = memory.history.record(at, balance, time_zone, poll.interval)
-    calendar = Calendar.of(at, time_zone)
+    calendar = memory.calendar
+    if not (
+        calendar is not None
+        and calendar.day_start.tzinfo is time_zone
+        and calendar.day_start <= at < calendar.day_end
+    ):
+        calendar = memory.calendar = Calendar.of(at, time_zone)
     read = {row.currency for row in balance.balances if row.total is not None}
     spend = {
         currency: figures
@@ -478,3 +488,62 @@ class RateLimitProbe:
         self.failures += 1
         if self.failures >= FAILURES_BEFORE_BACK_OFF:
             self.rate_limits = None
+
+
+# How long the last figures stay shown while polls fail: the balance DeepSeek
+# gave a minute ago is still the balance, and a wall panel that blanks at every
+# hiccup tells less than one that says why it is not current. While DeepSeek
+# asks to wait (HTTP 429) it is answering, so that lasts longer.
+FAILURE_GRACE: Final = timedelta(minutes=10)
+RATE_LIMITED_GRACE: Final = timedelta(hours=1)
+
+
+def grace(status: ApiStatus) -> timedelta:
+    """How long the last figures stay shown, failing for ``status``."""
+    return RATE_LIMITED_GRACE if status is ApiStatus.RATE_LIMITED else FAILURE_GRACE
+
+
+class Outage:
+    """Since when polls fail, and until when DeepSeek asked not to be asked.
+
+    In the loop's monotonic seconds, which a clock set back does not move.
+    """
+
+    def __init__(self) -> None:
+        """No outage yet."""
+        self.since: float | None = None
+        self.quiet_until: float | None = None
+
+    def quiet_for(self, clock: float) -> float | None:
+        """The seconds DeepSeek still asked to wait, if it asked."""
+        if self.quiet_until is None or clock >= self.quiet_until:
+            return None
+        return self.quiet_until - clock
+
+    def wait(self, clock: float, retry_after: float, interval: float) -> None:
+        """Wait as long as asked, at least one interval, at most the longest one.
+
+        The cap keeps a wild header from stopping the polls for good.
+        """
+        longest = MAX_SCAN_INTERVAL.total_seconds()
+        self.quiet_until = clock + min(max(retry_after, interval), longest)
+
+    def note_failure(self, clock: float) -> bool:
+        """Count a failed poll in the outage; return whether it began it."""
+        began = self.since is None
+        if began:
+            self.since = clock
+        return began
+
+    def within_grace(self, clock: float, status: ApiStatus) -> bool:
+        """Whether the last figures may still be shown, failing for ``status``."""
+        return (
+            self.since is not None
+            and clock - self.since < grace(status).total_seconds()
+        )
+
+    def end(self) -> bool:
+        """An answer came: return whether it ended an outage."""
+        ended = self.since is not None
+        self.since = self.quiet_until = None
+        return ended

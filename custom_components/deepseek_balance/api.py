@@ -325,12 +325,12 @@ class DeepSeekClient:
         """GET a path, map failures to typed errors, return status, headers, body."""
         url = self._urls[path]
         try:
-            async with (
-                asyncio.timeout(within),
-                self._session.get(
-                    url, headers=self._headers, allow_redirects=False
-                ) as response,
-            ):
+            async with self._session.get(
+                url,
+                headers=self._headers,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=within),
+            ) as response:
                 body = await _read_capped(response)
         except TimeoutError as err:
             raise DeepSeekConnectionError(

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
-from typing import Any, Final, cast, override
+from typing import Any, cast, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_SCAN_INTERVAL
@@ -21,9 +21,11 @@ from .account import (
     DeepSeekData,
     EntryMemory,
     Limits,
+    Outage,
     PollTime,
     RateLimitProbe,
     api_status,
+    grace,
     remember_poll,
 )
 from .activity import ActivityEvent, FiredActivity
@@ -37,18 +39,10 @@ from .api import (
 from .const import (
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
-    MAX_SCAN_INTERVAL,
 )
 from .storage import EntryStore
 
 _LOGGER = logging.getLogger(__name__)
-
-# How long the last figures stay shown while polls fail: the balance DeepSeek
-# gave a minute ago is still the balance, and a wall panel that blanks at every
-# hiccup tells less than one that says why it is not current. While DeepSeek
-# asks to wait (HTTP 429) it is answering, so that lasts longer.
-FAILURE_GRACE: Final = timedelta(minutes=10)
-RATE_LIMITED_GRACE: Final = timedelta(hours=1)
 
 type DeepSeekConfigEntry = ConfigEntry[DeepSeekCoordinator]
 
@@ -90,10 +84,7 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         self._memory_loaded = False
         self._failure_before_refresh: ApiStatus | None = None
         self._noticed: set[str] = set()
-        # Since when polls fail, and until when DeepSeek asked not to ask: in the
-        # loop's monotonic seconds, which a clock set back does not move.
-        self._failing_since: float | None = None
-        self._quiet_until: float | None = None
+        self.outage = Outage()
 
     @property
     def api_status(self) -> ApiStatus:
@@ -119,7 +110,7 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             None if self.last_update_success else self.api_status
         )
         now = dt_util.utcnow()
-        if self._quiet_until is not None and self.hass.loop.time() < self._quiet_until:
+        if self.outage.quiet_for(self.hass.loop.time()) is not None:
             return self._last_data_despite(now, None)
         probe = self.rate_limit_probe.is_due(now)
         try:
@@ -130,17 +121,18 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             ) from err
         except DeepSeekError as err:
             return self._last_data_despite(now, err)
-        if self._failing_since is not None and self.last_update_success:
-            # Past the grace, Home Assistant says that the polls recovered.
+        # Past the grace, Home Assistant says that the polls recovered.
+        if self.outage.end() and self.last_update_success:
             _LOGGER.info("%s: DeepSeek answers again", self.config_entry.title)
-        self._failing_since = self._quiet_until = None
         if probe:
             self.rate_limit_probe.record(now, snapshot.rate_limits)
         memory = self.memory
         news_before = memory.last_known.revision
+        if snapshot.rate_limits is not (known := self.rate_limit_probe.rate_limits):
+            snapshot = replace(snapshot, rate_limits=known)
         data = remember_poll(
             memory,
-            replace(snapshot, rate_limits=self.rate_limit_probe.rate_limits),
+            snapshot,
             PollTime(
                 now,
                 dt_util.get_default_time_zone(),
@@ -171,31 +163,21 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         clock = self.hass.loop.time()
         if isinstance(error, DeepSeekRateLimitError):
             if error.retry_after:
-                self._quiet_until = clock + self._retry_delay(error.retry_after)
+                self.outage.wait(clock, error.retry_after, self._interval_seconds)
             if error.rate_limits.present:  # a gateway's 429 says what is left
                 self.rate_limit_probe.record(now, error.rate_limits)
-        quiet = (
-            self._quiet_until - clock
-            if self._quiet_until is not None and clock < self._quiet_until
-            else None
-        )
+        quiet = self.outage.quiet_for(clock)
         failure = UpdateFailed(**self._text(status, error, quiet), retry_after=quiet)
-        first_failure = self._failing_since is None
-        if self._failing_since is None:
-            self._failing_since = clock
-        failing_since = self._failing_since
-        grace = (
-            RATE_LIMITED_GRACE if status is ApiStatus.RATE_LIMITED else FAILURE_GRACE
-        ).total_seconds()
+        first_failure = self.outage.note_failure(clock)
         data = cast("DeepSeekData | None", self.data)
-        if data is None or clock - failing_since >= grace:
+        if data is None or not self.outage.within_grace(clock, status):
             raise failure from error
         if first_failure:
             _LOGGER.warning(
                 "%s: %s; the last figures stay shown for up to %d minutes",
                 self.config_entry.title,
                 failure,
-                grace // 60,
+                grace(status).total_seconds() // 60,
             )
         return replace(
             data,
@@ -209,9 +191,9 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
     @property
     def failing_for(self) -> timedelta | None:
         """How long polls have failed, within the grace too; ``None`` if they do not."""
-        if self._failing_since is None:
+        if (since := self.outage.since) is None:
             return None
-        return timedelta(seconds=self.hass.loop.time() - self._failing_since)
+        return timedelta(seconds=self.hass.loop.time() - since)
 
     @callback
     def async_note_fired(
@@ -236,8 +218,7 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         A 429 that named no wait is asked again at the next poll.
         """
         if status is ApiStatus.RATE_LIMITED:
-            interval = self.update_interval or DEFAULT_SCAN_INTERVAL
-            placeholders = {"seconds": f"{wait or interval.total_seconds():.0f}"}
+            placeholders = {"seconds": f"{wait or self._interval_seconds:.0f}"}
         else:
             placeholders = {"error": str(error)}
         return {
@@ -246,14 +227,9 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             "translation_placeholders": placeholders,
         }
 
-    def _retry_delay(self, retry_after: float) -> float:
-        """Wait at least as long as DeepSeek asks, never less than one interval.
-
-        The wait is capped at the longest poll interval, so a wild header cannot
-        stop polling for good.
-        """
-        interval = (self.update_interval or DEFAULT_SCAN_INTERVAL).total_seconds()
-        return min(max(retry_after, interval), MAX_SCAN_INTERVAL.total_seconds())
+    @property
+    def _interval_seconds(self) -> float:
+        return (self.update_interval or DEFAULT_SCAN_INTERVAL).total_seconds()
 
     @callback
     @override

@@ -105,9 +105,10 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class Calendar:
-    """Where today and this month began, and where the month ends, in local time."""
+    """Where today and this month began, and where they end, in local time."""
 
     day_start: datetime
+    day_end: datetime
     month_start: datetime
     month_end: datetime
 
@@ -120,6 +121,7 @@ class Calendar:
         following = (first + timedelta(days=32)).replace(day=1)
         return cls(
             day_start=datetime.combine(day, time(), time_zone),
+            day_end=datetime.combine(day + timedelta(days=1), time(), time_zone),
             month_start=datetime.combine(first, time(), time_zone),
             month_end=datetime.combine(following, time(), time_zone),
         )
