@@ -130,4 +130,10 @@ def test_bench_help_says_what_it_does_and_runs_nothing() -> None:
     assert time.monotonic() - started < 5  # a benchmark takes minutes
     assert "## The client" not in usage
     options = set(re.findall(r"--[a-z-]+", usage)) - {"--help"}
-    assert options == {"--quick", "--polls", "--latency", "--profile-polls"}
+    assert options == {
+        "--quick",
+        "--polls",
+        "--latency",
+        "--profile-polls",
+        "--competitor",
+    }

@@ -61,13 +61,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> 
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> bool:
-    """Bring an entry of version 1.1 or 1.2 to 1.3.
-
-    1.2 adopts the other integration's entries and clears up after 0.1.0; 1.3
-    stores the limits' currency.
-    Home Assistant itself refuses an entry of a newer major version; one of a
-    newer minor version is readable as it is.
-    """
+    """Bring an entry of version 1.1 or 1.2 to 1.3; newer minor versions read as is."""
     if entry.minor_version < ADOPTING:
         if is_other_integration_entry(entry):
             await async_adopt_entry(hass, entry)

@@ -1,11 +1,8 @@
-"""One poll's view of the account, from the answer and the entry's memory.
+"""One poll's view of the account, from the answer and the entry's memory; no HA here.
 
-No Home Assistant here: ``remember_poll`` takes the answer and the memory, updates
-the memory and returns an immutable view, which says everything the entities show,
-which of them exist included. Every activity is found by comparing the
-answer with the memory, which survives restarts and reloads, so money that arrived
-while Home Assistant was off, or a limit crossed by an options change, is reported
-once, at the first poll that sees it, and an unchanged account reports nothing.
+Activities come from comparing the answer with the memory, which survives restarts:
+money that arrived while Home Assistant was off, or a limit crossed by an options
+change, is reported once, at the first poll that sees it; an unchanged account, never.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,8 +10,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
-from functools import cached_property
 from typing import Any, Final
+
+from propcache.api import cached_property
 
 from .activity import Activity, ActivityEvent, ActivityKind, FiredActivity
 from .api import (
@@ -95,9 +93,8 @@ class EntryMemory:
 
     history: BalanceHistory = field(default_factory=BalanceHistory)
     last_known: LastKnown = field(default_factory=LastKnown)
-    # The last answer, its view, and from when until when an equal answer can
-    # change no figure (the next 5-minute boundary: estimates, days and months
-    # begin on one). Not stored.
+    # The last answer, its view, and when an equal answer can change no figure: until
+    # the next 5-minute boundary, where estimates, days and months begin. Not stored.
     last_view: tuple[Snapshot, DeepSeekData, datetime, datetime] | None = field(
         default=None, repr=False, compare=False
     )
@@ -129,10 +126,7 @@ class EntryMemory:
 
 
 class ApiStatus(StrEnum):
-    """Why the account looks the way it does: the state of the API status sensor.
-
-    A failed poll's status is also the translation key of its error's message.
-    """
+    """The API status sensor's state; a failed poll's is its error's translation key."""
 
     OK = "ok"
     ACCOUNT_UNAVAILABLE = "account_unavailable"
@@ -145,12 +139,9 @@ class ApiStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The options' limits, each 0 for off, the amounts in their own currency.
+    """The options' limits, 0 for off, in ``currency`` or else the funded one.
 
-    Low below an amount or a number of days remaining; a monthly budget. The
-    amounts are in ``currency``, stored with them: the funded currency can change
-    while they cannot. An entry whose options never named one (none was set)
-    judges by the funded currency.
+    Stored with their currency: the funded currency can change, the amounts cannot.
     """
 
     threshold: Decimal
@@ -171,17 +162,13 @@ class Limits:
 
 @dataclass(frozen=True)
 class DeepSeekData:
-    """One poll's view of the account; equal views notify no entity.
-
-    ``rate_limits`` is what the last probe read, kept between probes.
-    ``activities`` are the events not fired yet: this poll's, and any before it
-    that have not fired yet (Home Assistant was starting).
-    """
+    """One poll's view of the account; equal views notify no entity."""
 
     balance: Balance
-    rate_limits: RateLimits | None
+    rate_limits: RateLimits | None  # the last probe's, kept between probes
     spend: Mapping[str, SpendFigures]
     low_balance: bool | None
+    # Not fired yet: this poll's, and earlier ones' while Home Assistant started.
     activities: tuple[ActivityEvent, ...] = ()
     funded_currency: str | None = None  # judged by trusted totals
     limit_currency: str | None = None  # the limits' and the budget's
@@ -206,10 +193,7 @@ class DeepSeekData:
 
 @dataclass(frozen=True, slots=True)
 class PollTime:
-    """When a poll ran, where its days and months begin, and the poll interval.
-
-    The interval tells the next poll's reading from one after a gap.
-    """
+    """When a poll ran, where its days begin; the interval tells a gap from a poll."""
 
     at: datetime
     time_zone: tzinfo
@@ -221,10 +205,8 @@ def remember_poll(
 ) -> DeepSeekData:
     """Record what a poll brought in the memory; return the view of it.
 
-    ``snapshot.rate_limits`` are the ones known, kept between probes. Spend
-    figures exist only for currencies whose total was read. A row whose parts
-    contradict its total is shown as sent, but judged by its last trusted total,
-    so it can neither raise an alert nor pick another funded currency.
+    A row whose parts contradict its total is shown as sent, but judged by its last
+    trusted total: it can neither raise an alert nor pick another funded currency.
     """
     at, time_zone = poll.at, poll.time_zone
     if (unchanged := memory.view_of_unchanged(snapshot, at)) is not None:
@@ -306,11 +288,7 @@ def remember_poll(
 
 
 def currencies_to_show(balance: Balance, funded: str | None) -> list[str]:
-    """The currencies that hold money; while none does, the funded one.
-
-    A zero row beside the funded one (USD beside CNY, often) adds nothing; the only
-    row of a new, empty account still shows, even with its amounts unreadable.
-    """
+    """The currencies that hold money; while none does, the funded or the only one."""
     rows = balance.balances
     if holding := [row.currency for row in rows if row.holds_money]:
         return holding
@@ -320,12 +298,7 @@ def currencies_to_show(balance: Balance, funded: str | None) -> list[str]:
 
 
 def _keep_followed_currencies(memory: EntryMemory, balance: Balance) -> Balance:
-    """The answer without the currencies beyond the ones the entry follows.
-
-    The entry follows the first ``MAX_CURRENCIES`` currencies it sees, for good:
-    an answer full of made-up currencies can neither add entities without end
-    nor push out the ones followed.
-    """
+    """Keep the first ``MAX_CURRENCIES`` seen, for good: no entities without end."""
     followed = memory.history.currencies
     room = MAX_CURRENCIES - len(followed)
     rows = []
@@ -355,10 +328,7 @@ def _trusted_total(memory: EntryMemory, row: CurrencyBalance) -> Decimal | None:
 
 
 def funded_currency(totals: Mapping[str, Decimal | None]) -> str | None:
-    """The currency the account runs on: the largest known total, CNY on a tie.
-
-    A zero USD row listed before the funded CNY one is not it.
-    """
+    """The currency the account runs on: the largest known total, CNY on a tie."""
     known = [
         (total, currency == DEEPSEEK_CURRENCY, currency)
         for currency, total in totals.items()
@@ -379,21 +349,12 @@ _ERROR_STATUS: Final = (
 
 
 def can_pay(balance: Balance) -> bool | None:
-    """Whether DeepSeek says the account can pay for calls; ``None`` if unsaid.
-
-    The one notion the binary sensor, the API status, the repair and the event
-    read: DeepSeek's own verdict, never one guessed from the amounts.
-    """
+    """Whether the account can pay: DeepSeek's verdict, never guessed from amounts."""
     return balance.is_available
 
 
 def api_status(balance: Balance | None, error: BaseException | None) -> ApiStatus:
-    """The status after a poll: its client error's, or what its answer says.
-
-    ``balance`` is ``None`` before the first poll; an error that is not the
-    client's is the API's too. A currency DeepSeek no longer
-    lists only makes its own sensors unavailable.
-    """
+    """The status after a poll: its error's, or what its answer says."""
     if error is not None:
         return next(
             (status for kind, status in _ERROR_STATUS if isinstance(error, kind)),
@@ -409,10 +370,7 @@ def api_status(balance: Balance | None, error: BaseException | None) -> ApiStatu
 
 
 def is_over_budget(figures: SpendFigures | None, budget: Decimal) -> bool | None:
-    """Over while this month's spend, or its projection, is above the budget.
-
-    A budget of 0 is off; without figures of its currency it is unknown.
-    """
+    """Over while this month's spend, or its projection, is above the budget."""
     if budget <= 0:
         return False
     if figures is None:
@@ -424,11 +382,7 @@ def is_over_budget(figures: SpendFigures | None, budget: Decimal) -> bool | None
 def is_low(
     total: Decimal | None, figures: SpendFigures | None, limits: Limits
 ) -> bool | None:
-    """Low when the limits' currency is below the threshold or runs out too soon.
-
-    A limit of 0 is off. An unknown forecast (too little history) is not low; an
-    unknown balance with a limit set is unknown.
-    """
+    """Below the threshold, or running out too soon; an unknown forecast is not low."""
     if limits.threshold <= 0 and limits.days <= 0:
         return False
     if total is None:
@@ -439,10 +393,8 @@ def is_low(
     )
 
 
-# When to ask /v1/models for the rate-limit headers that ride on its answer.
-# DeepSeek itself sends none; a gateway in front of it may. Asking on every poll
-# would double the requests of an account that never gets any, so the probe backs
-# off while the answers carry none.
+# Rate-limit headers ride on /v1/models's answer, from a gateway: DeepSeek sends none.
+# Asking at every poll would double the requests of an account that never gets any.
 IDLE_PROBE_INTERVAL: Final = timedelta(minutes=10)
 # Home Assistant starts a poll up to a second early; 20 polls of 30 s are 10 minutes.
 IDLE_PROBE_SLACK: Final = timedelta(seconds=5)
@@ -451,13 +403,7 @@ FAILURES_BEFORE_BACK_OFF: Final = 3
 
 
 class RateLimitProbe:
-    """Probe on every poll while the answers carry rate limits, else every 10 min.
-
-    A probe that fails (no answer, or an error status) is not an answer without
-    headers: the last figures stay and the probe is asked again at the next poll,
-    until ``FAILURES_BEFORE_BACK_OFF`` failures in a row make the figures unknown
-    and the probe back off.
-    """
+    """Probe at every poll while the answers carry rate limits, else every 10 min."""
 
     def __init__(self) -> None:
         """Due at once: the first poll finds out what this account sends."""
@@ -490,10 +436,8 @@ class RateLimitProbe:
             self.rate_limits = None
 
 
-# How long the last figures stay shown while polls fail: the balance DeepSeek
-# gave a minute ago is still the balance, and a wall panel that blanks at every
-# hiccup tells less than one that says why it is not current. While DeepSeek
-# asks to wait (HTTP 429) it is answering, so that lasts longer.
+# How long the last figures stay shown, saying why, while polls fail: a minute-old
+# balance beats a blank panel. Asking to wait (429), DeepSeek is answering: longer.
 FAILURE_GRACE: Final = timedelta(minutes=10)
 RATE_LIMITED_GRACE: Final = timedelta(hours=1)
 
@@ -504,10 +448,7 @@ def grace(status: ApiStatus) -> timedelta:
 
 
 class Outage:
-    """Since when polls fail, and until when DeepSeek asked not to be asked.
-
-    In the loop's monotonic seconds, which a clock set back does not move.
-    """
+    """Since when polls fail, until when to wait; in the loop's monotonic seconds."""
 
     def __init__(self) -> None:
         """No outage yet."""
@@ -521,10 +462,7 @@ class Outage:
         return self.quiet_until - clock
 
     def wait(self, clock: float, retry_after: float, interval: float) -> None:
-        """Wait as long as asked, at least one interval, at most the longest one.
-
-        The cap keeps a wild header from stopping the polls for good.
-        """
+        """Wait as asked, within one interval and the longest (against wild headers)."""
         longest = MAX_SCAN_INTERVAL.total_seconds()
         self.quiet_until = clock + min(max(retry_after, interval), longest)
 

@@ -68,11 +68,7 @@ def _number(value: Decimal | None) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class ActivityEvent:
-    """An event of Balance activity: its type and its attributes.
-
-    Kept in the entry's store from the poll that finds it until it has fired, so
-    that neither a start nor a crash in between loses it.
-    """
+    """An event of Balance activity, kept in the store until it fires: none is lost."""
 
     event_type: ActivityKind
     attributes: Mapping[str, Any]
@@ -80,11 +76,7 @@ class ActivityEvent:
 
 @dataclass(frozen=True, slots=True)
 class FiredActivity:
-    """The last event Balance activity fired, exactly as its state showed it.
-
-    Kept in the entry's store, the one source of what fired last: a restart or a
-    reload restores it from there.
-    """
+    """The last event fired, as its state showed it; restored from the store alone."""
 
     event_type: ActivityKind
     fired_at: str  # the event entity's state: an ISO time to the millisecond

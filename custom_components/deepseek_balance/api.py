@@ -1,7 +1,6 @@
 """Asynchronous client for the account endpoints of the DeepSeek API.
 
-Stands alone: it needs only aiohttp and an injected ``aiohttp.ClientSession``, so it
-can be published as a library as it is.
+It needs only aiohttp and an injected session, so it can be published as a library.
 """
 
 import asyncio
@@ -78,11 +77,7 @@ class DeepSeekRateLimitError(DeepSeekError):
     def __init__(
         self, message: str, retry_after: float | None, rate_limits: RateLimits
     ) -> None:
-        """Keep how long DeepSeek asked to wait, when it said, and the limits.
-
-        A gateway's 429 carries the rate-limit headers, at their most telling:
-        nothing remaining.
-        """
+        """Keep the wait asked for, if any, and the limits a gateway's 429 carries."""
         super().__init__(message)
         self.retry_after = retry_after
         self.rate_limits = rate_limits
@@ -99,13 +94,7 @@ class DeepSeekResponseError(DeepSeekError):
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """How long a call may take, in seconds.
-
-    A request that failed in a way that is often gone a second later (no answer,
-    a dropped connection, a 5xx without Retry-After) is asked again once,
-    ``retry_delay`` later, if the call can still end within ``call_budget``. The
-    default budget is below the shortest poll interval, so polls never overlap.
-    """
+    """Seconds a call may take, a retry included; under a poll interval: no overlap."""
 
     request_timeout: float = 10.0
     retry_delay: float = 2.0
@@ -133,10 +122,7 @@ class CurrencyBalance:
 
     @property
     def is_consistent(self) -> bool:
-        """Whether the parts add up to the total, within a cent (or can't be checked).
-
-        A row that contradicts itself cannot say what was spent or what arrived.
-        """
+        """Whether the parts add up to the total within a cent, or cannot be checked."""
         if self.total is None or self.granted is None or self.topped_up is None:
             return True
         return abs(self.total - self.granted - self.topped_up) <= CONSISTENCY_TOLERANCE
@@ -144,11 +130,7 @@ class CurrencyBalance:
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """Something in an answer that was set aside or distrusted.
-
-    ``kind`` is the same every time the same thing happens, so a caller can say it
-    once.
-    """
+    """Something set aside or distrusted; the same ``kind`` each time it recurs."""
 
     kind: str
     message: str
@@ -156,12 +138,7 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class Balance:
-    """The answer of ``/user/balance``: one row per currency, in DeepSeek's order.
-
-    ``notices`` say what was set aside: rows without a currency code, a currency
-    listed twice with different amounts (unreadable: neither row is believed), and
-    rows with unreadable or contradictory amounts. Identical rows count once.
-    """
+    """The answer of ``/user/balance``: one row per currency, in DeepSeek's order."""
 
     is_available: bool | None
     balances: tuple[CurrencyBalance, ...]
@@ -199,11 +176,7 @@ class Snapshot:
 
 
 def validate_base_url(base_url: str) -> URL:
-    """Accept only a plain http(s) origin and path, so the key goes nowhere else.
-
-    Raises ``ValueError`` for other schemes, credentials in the URL, a query or a
-    fragment.
-    """
+    """Accept only a plain http(s) origin and path, so the key goes nowhere else."""
     try:
         url = URL(base_url.strip())
     except (TypeError, ValueError) as err:
@@ -229,11 +202,7 @@ class DeepSeekClient:
         base_url: str = DEFAULT_BASE_URL,
         timing: Timing = Timing(),
     ) -> None:
-        """Bind the key to one base URL; raises ``ValueError`` for a bad URL.
-
-        ``clock`` gives the current time, aware, for the headers that name a moment
-        (``Retry-After``, rate-limit resets): the caller's, as Home Assistant's.
-        """
+        """Bind the key to one base URL; ``clock``: now, for headers naming a moment."""
         self._session = session
         self._base_url = validate_base_url(base_url)
         self._urls: Final = {
@@ -273,12 +242,9 @@ class DeepSeekClient:
         return parse_rate_limits(headers, now=self._clock())
 
     async def snapshot(self, *, probe_rate_limits: bool = True) -> Snapshot:
-        """Fetch the balance and, if asked, the rate limits: one round trip.
+        """Fetch the balance and, concurrently, the rate limits if asked.
 
-        Both requests run concurrently, so the probe never delays the balance. A
-        failed balance call raises. A failed rate-limit probe only leaves
-        ``rate_limits`` as ``None``: it must not hide a good balance. A probe
-        refused with 429 still reads the limits its answer carries.
+        A failed probe leaves ``rate_limits`` ``None``: it must not hide a good balance.
         """
         if not probe_rate_limits:
             return Snapshot(balance=await self.balance(), rate_limits=None)
@@ -301,11 +267,7 @@ class DeepSeekClient:
         return Snapshot(balance=balance, rate_limits=rate_limits)
 
     async def _get(self, path: str) -> tuple[int, Mapping[str, str], bytes]:
-        """GET a path, once more after a failure that is often gone a second later.
-
-        Never after a refused key, a 429 or a 503 with Retry-After (DeepSeek asked
-        to wait), a redirect or a 4xx, and never beyond the call's budget.
-        """
+        """GET a path, once more after a passing failure, within the call's budget."""
         timing = self._timing
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timing.call_budget
@@ -349,10 +311,7 @@ class DeepSeekClient:
 
 
 def is_worth_asking_again(error: DeepSeekError) -> bool:
-    """Whether a failed request may well succeed a second later.
-
-    No answer at all, or a server error (5xx) that did not say when to come back.
-    """
+    """Whether a failure may be gone a second later: no answer, or a plain 5xx."""
     if isinstance(error, DeepSeekConnectionError):
         return True
     return (
@@ -362,11 +321,7 @@ def is_worth_asking_again(error: DeepSeekError) -> bool:
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
-    """Read the whole body, stopping one chunk past ``MAX_BODY_BYTES``.
-
-    An uncompressed body of declared length within the cap, the usual case, is
-    read at once; a compressed one could inflate past the cap, so it is counted.
-    """
+    """Read the body, stopping one chunk past the cap; compressed ones may inflate."""
     length = response.content_length
     if (
         length is not None
@@ -406,11 +361,7 @@ def raise_for_status(status: int, headers: Mapping[str, str], *, now: datetime) 
 
 
 def decode_json(body: bytes, status: int) -> Any:
-    """Decode a JSON body, numbers as exact ``Decimal``; anything else raises.
-
-    Integers too: one longer than Python converts must make one amount
-    unreadable, not the whole answer.
-    """
+    """JSON with numbers as ``Decimal``: a huge integer spoils one amount, not all."""
     try:
         return json.loads(body, parse_float=Decimal, parse_int=Decimal)
     except (ValueError, RecursionError) as err:
@@ -418,11 +369,7 @@ def decode_json(body: bytes, status: int) -> Any:
 
 
 def parse_balance(data: Any) -> Balance:
-    """Build a ``Balance`` from decoded JSON; a wrong shape raises.
-
-    Accounts often list a zero USD row before the funded CNY row, so every
-    currency is kept. What is set aside is in ``notices``.
-    """
+    """A ``Balance`` from decoded JSON, every currency kept; a wrong shape raises."""
     if not isinstance(data, dict) or not isinstance(
         items := data.get("balance_infos"), list
     ):
@@ -483,10 +430,7 @@ def _listed_twice(currency: str) -> Notice:
 
 
 def default_base_url() -> str:
-    """DEEPSEEK_BASE_URL from the environment, else DeepSeek's own.
-
-    As ``OPENAI_BASE_URL`` does for OpenAI's SDK, it points a client at a gateway.
-    """
+    """DEEPSEEK_BASE_URL, a gateway as OPENAI_BASE_URL is, else DeepSeek's own."""
     return os.environ.get(BASE_URL_ENV_VAR, "").strip().rstrip("/") or (
         DEFAULT_BASE_URL
     )
@@ -543,12 +487,7 @@ def _distrusted(row: CurrencyBalance) -> Notice | None:
 
 
 def parse_amount(value: Any) -> Decimal | None:
-    """Read an amount sent as a string or a JSON number; unreadable is ``None``.
-
-    Unreadable: not a number, not finite, beyond ``MAX_AMOUNT`` either way, or
-    with more than ``MAX_AMOUNT_PLACES`` decimal places. Nothing here rounds, so
-    no exponent can overflow.
-    """
+    """An amount from a string or number, else ``None``; nothing rounds: no overflow."""
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         return None
     try:
@@ -565,10 +504,7 @@ def parse_amount(value: Any) -> Decimal | None:
 
 
 def parse_rate_limits(headers: Mapping[str, str], *, now: datetime) -> RateLimits:
-    """Read ``x-ratelimit-{limit,remaining,reset}-{requests,tokens}``, any case.
-
-    A missing or malformed header leaves its field ``None``; this never raises.
-    """
+    """Read ``x-ratelimit-{limit,remaining,reset}-{requests,tokens}``; never raises."""
     lowered = {name.lower(): value for name, value in headers.items()}
 
     def dimension(kind: str) -> RateLimit:
@@ -594,11 +530,7 @@ def parse_count(value: str | None) -> int | None:
 
 
 def parse_reset(value: str | None, *, now: datetime) -> timedelta | None:
-    """Time until a limit resets.
-
-    DeepSeek may send a Go duration (``6m0s``, ``20ms``), plain seconds, a Unix
-    timestamp or an RFC 3339 time; anything else is ``None``.
-    """
+    """Time until a reset: a Go duration (``6m0s``), seconds, Unix or RFC 3339 time."""
     if value is None or not (text := value.strip()):
         return None
     reset_after = _parse_reset(text, now=now)

@@ -33,8 +33,7 @@ class DeepSeekBinarySensorDescription(BinarySensorEntityDescription):
 def _budget_attributes(data: DeepSeekData) -> dict[str, Any]:
     """The budget and its currency; whether this month's spend is wholly known.
 
-    This month's spend and projection are sensors of their own: as attributes
-    here they would write this sensor again at every poll of a busy account.
+    Not the spend: as an attribute it would write this sensor at every busy poll.
     """
     currency = data.limit_currency
     figures = None if currency is None else data.spend.get(currency)

@@ -67,11 +67,8 @@ def credentials_schema(
 ) -> probatio.Schema:
     """The key, and the base URL in a section, open when it needs to be seen.
 
-    Left out, the base URL is ``base_url``: the entry's own in reauth and
-    reconfigure, so a key alone never moves an entry elsewhere. The section has
-    no default of its own: the frontend fills a section from its default when it
-    has one, and from its fields' defaults only when it has none. It is
-    optional, so a client of the HTTP API may send the key alone.
+    Left out, the URL is ``base_url``: a key alone never moves an entry. The section
+    is optional, for API clients, and has no default, or its field's would be ignored.
     """
     key = (
         probatio.Required(CONF_API_KEY)
@@ -122,11 +119,7 @@ OPTION_RANGES: Final = {
 
 
 def options_schema(currency: str, currencies: Sequence[str]) -> probatio.Schema:
-    """The options; the amounts are in ``currency``.
-
-    With more than one of the account's ``currencies`` to choose from, the form
-    asks which the amounts are in.
-    """
+    """The options, amounts in ``currency``, asked for if ``currencies`` offer more."""
 
     def box(step: float, unit: str) -> NumberSelector:
         return NumberSelector(
@@ -194,10 +187,7 @@ def url_placeholders() -> dict[str, str]:
 
 
 def shows_base_url(error: str | None, base_url: str) -> bool:
-    """Whether the form shows the base URL: it is not the default, or the error's.
-
-    "Could not get an answer at this base URL" must come with the URL in sight.
-    """
+    """Whether the form shows the base URL: not the default, or an error is about it."""
     custom = base_url.strip().rstrip("/") != default_base_url()
     return custom or error in ("invalid_url", "cannot_connect")
 
@@ -241,11 +231,7 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_environment_key(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The user step when DEEPSEEK_API_KEY is set: an empty key means that one.
-
-        The form names only the key's last four characters. Should the variable be
-        gone by the time the form comes back empty, the plain user step asks.
-        """
+        """The user step when DEEPSEEK_API_KEY is set: an empty key means that one."""
         if not environment_key() and not (user_input or {}).get(CONF_API_KEY):
             return await self._async_step_new_account("user", None)
         return await self._async_step_new_account("environment_key", user_input)
@@ -365,10 +351,7 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         *,
         key_required: bool,
     ) -> probatio.Schema:
-        """The form of an existing entry, with the base URL last tried in it.
-
-        The key is never sent back to the browser; only the base URL is.
-        """
+        """An existing entry's form, with the base URL last tried; never the key."""
         return self.add_suggested_values_to_schema(
             credentials_schema(
                 key_required=key_required,
@@ -413,10 +396,9 @@ class DeepSeekOptionsFlow(OptionsFlowWithReload):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the poll interval (30 s to 1 h) and the low-balance limits.
+        """The poll interval and the limits, stored with their currency.
 
-        The amounts are stored with their currency: with one currency to choose
-        from, the one the account runs on; with more, the limits' own once set.
+        That is the one set, while offered beside the funded one; else the funded one.
         """
         currencies = self._currencies()
         currency = self.config_entry.options.get(CONF_LIMIT_CURRENCY)

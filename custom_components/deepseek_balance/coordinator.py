@@ -1,6 +1,6 @@
 """Polls DeepSeek: fetches, turns the client's errors into HA's, hands over."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
@@ -34,12 +34,8 @@ from .api import (
     DeepSeekClient,
     DeepSeekError,
     DeepSeekRateLimitError,
-    Notice,
 )
-from .const import (
-    DEFAULT_SCAN_INTERVAL,
-    DOMAIN,
-)
+from .const import DEFAULT_SCAN_INTERVAL, DOMAIN
 from .storage import EntryStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -58,29 +54,22 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         config_entry: DeepSeekConfigEntry,
         client: DeepSeekClient,
     ) -> None:
-        """Poll at the interval chosen in the options, 30 s unless changed.
-
-        Log lines name the account by the entry's title.
-        """
+        """Poll at the options' interval; log lines name the account by its title."""
         options = config_entry.options
+        seconds = options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL.total_seconds())
         super().__init__(
             hass,
             _LOGGER,
             config_entry=config_entry,
             name=config_entry.title,
-            update_interval=timedelta(
-                seconds=options.get(
-                    CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL.total_seconds()
-                )
-            ),
+            update_interval=timedelta(seconds=seconds),
             always_update=False,
         )
         self.client = client
         self.store = EntryStore(hass, config_entry.entry_id)
         self.memory = EntryMemory()
         self.rate_limit_probe = RateLimitProbe()
-        # Changing an option reloads the entry, so the limits are read once.
-        self._limits = Limits.from_options(options)
+        self._limits = Limits.from_options(options)  # options change only by a reload
         self._memory_loaded = False
         self._failure_before_refresh: ApiStatus | None = None
         self._noticed: set[str] = set()
@@ -93,11 +82,8 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         if self.last_update_success and data is not None and data.failure:
             return data.failure
         error = None if self.last_update_success else self.last_exception
-        return api_status(
-            None if data is None else data.balance,
-            # UpdateFailed or ConfigEntryAuthFailed, raised from the client's error
-            error.__cause__ or error if error is not None else None,
-        )
+        cause = None if error is None else error.__cause__ or error  # the client's
+        return api_status(None if data is None else data.balance, cause)
 
     @override
     async def _async_setup(self) -> None:
@@ -121,49 +107,34 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             ) from err
         except DeepSeekError as err:
             return self._last_data_despite(now, err)
-        # Past the grace, Home Assistant says that the polls recovered.
-        if self.outage.end() and self.last_update_success:
+        if self.outage.end() and self.last_update_success:  # past the grace, HA logs it
             _LOGGER.info("%s: DeepSeek answers again", self.config_entry.title)
         if probe:
             self.rate_limit_probe.record(now, snapshot.rate_limits)
-        memory = self.memory
-        news_before = memory.last_known.revision
+        news_before = self.memory.last_known.revision
         if snapshot.rate_limits is not (known := self.rate_limit_probe.rate_limits):
             snapshot = replace(snapshot, rate_limits=known)
-        data = remember_poll(
-            memory,
-            snapshot,
-            PollTime(
-                now,
-                dt_util.get_default_time_zone(),
-                self.update_interval or DEFAULT_SCAN_INTERVAL,
-            ),
-            self._limits,
-        )
-        self._log_new_notices(data.balance.notices)
-        # What fires an event, and the events to fire, are written at once ("at
-        # once" is the next turn of the loop), so a crash cannot lose an event;
-        # one that fired is written at once too.
+        poll = PollTime(now, dt_util.get_default_time_zone(), self._period)
+        data = remember_poll(self.memory, snapshot, poll, self._limits)
+        for notice in data.balance.notices:  # said once per kind: it may recur
+            if notice.kind not in self._noticed:
+                self._noticed.add(notice.kind)
+                _LOGGER.warning("%s: %s", self.config_entry.title, notice.message)
+        # Event state is saved on the loop's next turn, so a crash cannot lose an event.
         self.store.async_schedule_save(
-            memory,
-            soon=memory.last_known.revision != news_before,
+            self.memory, soon=self.memory.last_known.revision != news_before
         )
         return data
 
     def _last_data_despite(
         self, now: datetime, error: DeepSeekError | None
     ) -> DeepSeekData:
-        """The last poll's figures, marked with why they are not new; within grace.
-
-        ``error`` is ``None`` for a poll left out because DeepSeek asked to wait.
-        Past the grace, or with nothing shown yet, the poll fails, and Home
-        Assistant makes the entities unavailable and logs why.
-        """
+        """Within the grace, the last figures, marked with why they are not new."""
         status = ApiStatus.RATE_LIMITED if error is None else api_status(None, error)
         clock = self.hass.loop.time()
         if isinstance(error, DeepSeekRateLimitError):
             if error.retry_after:
-                self.outage.wait(clock, error.retry_after, self._interval_seconds)
+                self.outage.wait(clock, error.retry_after, self._period.total_seconds())
             if error.rate_limits.present:  # a gateway's 429 says what is left
                 self.rate_limit_probe.record(now, error.rate_limits)
         quiet = self.outage.quiet_for(clock)
@@ -203,24 +174,13 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         self.memory.last_known.note_fired(events, last)
         self.store.async_schedule_save(self.memory, soon=True)
 
-    def _log_new_notices(self, notices: Iterable[Notice]) -> None:
-        """Say what an answer set aside, once per kind: it may recur every poll."""
-        for notice in notices:
-            if notice.kind not in self._noticed:
-                self._noticed.add(notice.kind)
-                _LOGGER.warning("%s: %s", self.config_entry.title, notice.message)
-
     def _text(
         self, status: ApiStatus, error: DeepSeekError | None, wait: float | None
     ) -> dict[str, Any]:
-        """A failure's translated text; Home Assistant's log line names the account.
-
-        A 429 that named no wait is asked again at the next poll.
-        """
+        """A failure's translated text; a 429 naming no wait is retried next poll."""
+        placeholders = {"error": str(error)}
         if status is ApiStatus.RATE_LIMITED:
-            placeholders = {"seconds": f"{wait or self._interval_seconds:.0f}"}
-        else:
-            placeholders = {"error": str(error)}
+            placeholders = {"seconds": f"{wait or self._period.total_seconds():.0f}"}
         return {
             "translation_domain": DOMAIN,
             "translation_key": status,
@@ -228,19 +188,14 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         }
 
     @property
-    def _interval_seconds(self) -> float:
-        return (self.update_interval or DEFAULT_SCAN_INTERVAL).total_seconds()
+    def _period(self) -> timedelta:
+        return self.update_interval or DEFAULT_SCAN_INTERVAL
 
     @callback
     @override
     def _async_refresh_finished(self) -> None:
         super()._async_refresh_finished()
-        # Between two failures the base class tells no listener; the API status
-        # sensor must still show that the kind of failure changed (a 500, then
-        # no answer). This is the one hook that runs once the refresh has set
-        # its error and before it returns: inside _async_update_data the new
-        # error is not known yet. test_status_follows_a_change_of_failure_kind
-        # pins it.
+        # HA tells no listener between failures; only here is a new failure kind known.
         if (
             self._failure_before_refresh is not None
             and not self.last_update_success

@@ -47,11 +47,7 @@ class DeepSeekEntity(CoordinatorEntity[DeepSeekCoordinator]):
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
-        """Write the state only when what it shows changed.
-
-        A busy account changes a few figures at each poll; the rest would each
-        write the same state again, for nothing.
-        """
+        """Write the state only when what it shows changed: a poll changes few."""
         if (shown := self.shown_now()) != self._shown:
             self._shown = shown
             self.async_write_ha_state()

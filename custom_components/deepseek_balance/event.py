@@ -38,11 +38,8 @@ async def async_setup_entry(
 class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
     """Fires each poll's activities, so automations need no templates.
 
-    The events a poll finds wait in the entry's store until they fire, and they
-    fire once Home Assistant runs, when automations listen, and after the
-    restored last event is on screen: the set-up poll's (a top-up while Home
-    Assistant was off, a limit crossed by an options change) are news then, not
-    a restore. What fired last is restored from the store alone.
+    They fire once Home Assistant runs and the restored last event is shown, so the
+    set-up poll's are news to listening automations, not a restore.
     """
 
     _fired_for: DeepSeekData | None = None
@@ -51,11 +48,7 @@ class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
     @property
     @override
     def available(self) -> bool:
-        """Always: the last event is history, which a failed poll does not change.
-
-        Unavailable, it would come back to the same event after every outage, and
-        a state trigger would take that for a new one.
-        """
+        """Always: back from unavailable, the same event would look new to triggers."""
         return True
 
     @override
@@ -65,10 +58,7 @@ class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
 
     @callback
     def _async_start_firing(self, _hass: HomeAssistant) -> None:
-        """Fire what waits once the state written on adding the entity is out.
-
-        A task started on the next turn of the loop runs after that write.
-        """
+        """Fire what waits on the loop's next turn, after the state added is written."""
         self.coordinator.config_entry.async_create_task(
             self.hass, self._async_fire_waiting(), eager_start=False
         )

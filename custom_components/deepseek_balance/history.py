@@ -1,8 +1,7 @@
 """Spend, top-ups and grants, worked out from the balance series alone.
 
-DeepSeek reports balances, never spending. Each currency keeps a series of samples
-carrying a running total of what was spent, so the spend between any two moments is
-one subtraction. The series is thinned as it ages, which bounds its size.
+DeepSeek reports balances, never spending. Each sample carries a running total of
+what was spent, so spend between two moments is one subtraction. Thinning bounds size.
 """
 
 from bisect import bisect_left
@@ -22,10 +21,8 @@ from .api import (
 )
 
 # Thinning: every change for 2 h, the last sample of each 5 minutes to 48 h, of each
-# hour to 8 days, of each day to 63 days (this month and the last, whole), then only
-# the newest older sample, as the anchor of the series. Buckets are local time's
-# (the time zone's offset at each sample), so each starts at a local midnight, where
-# "today" and "this month" begin.
+# hour to 8 days, of each day to 63 days (this month and the last), then the newest
+# older one as the anchor. Buckets are local time's, so "today" starts on one.
 KEEP_ALL: Final = timedelta(hours=2)
 FINE_BUCKET: Final = timedelta(minutes=5)
 KEEP_FINE: Final = timedelta(hours=48)
@@ -53,18 +50,15 @@ class UnreadableMemoryError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """The balance at one moment, and everything spent from the first sample on.
-
-    ``blind`` and ``blind_spent`` run on as ``spent`` does: the seconds of the
-    intervals whose spend is not wholly known (money arrived where spend could
-    hide in it), and the part of ``spent`` seen in them.
-    """
+    """The balance at one moment, and everything spent from the first sample on."""
 
     at: int  # Unix seconds
     spent: Decimal
     total: Decimal
     granted: Decimal | None
     topped_up: Decimal | None
+    # Running on as ``spent`` does: the seconds whose spend is not wholly known (money
+    # arrived where spend could hide), and the part of ``spent`` seen in them.
     blind: int = 0
     blind_spent: Decimal = Decimal(0)
 
@@ -80,10 +74,7 @@ class Sample:
 
     @classmethod
     def from_list(cls, item: Any) -> Sample:
-        """Inverse of ``as_list``; anything else raises ``UnreadableMemoryError``.
-
-        A sample of a store before 0.3.0 has five items: nothing was blind then.
-        """
+        """Inverse of ``as_list``, five items before 0.3.0; else raises."""
         if not isinstance(item, list) or len(item) not in (5, len(fields(cls))):
             raise UnreadableMemoryError("a sample is not a list of five or seven")
         at, spent, total, granted, topped_up, *blind = item
@@ -129,12 +120,7 @@ class Calendar:
 
 @dataclass(frozen=True, slots=True)
 class SpendFigures:
-    """What the history says about one currency at one moment.
-
-    ``month_since`` is when this month's spend began to be counted: the 1st's
-    local midnight, or when the series began if that was later. The estimates
-    (the average, the days remaining, the projection) need some history.
-    """
+    """What the history says about one currency at one moment."""
 
     today: Decimal
     day_start: datetime
@@ -142,7 +128,7 @@ class SpendFigures:
     days_remaining: Decimal | None
     month: Decimal
     month_start: datetime
-    month_since: datetime
+    month_since: datetime  # the 1st's local midnight, or the series' start if later
     projected_month: Decimal | None
     # Until the series spans MIN_AVERAGE_SPAN, the estimates are unknown: when
     # they will be known.
@@ -166,10 +152,7 @@ def _stored_amount(value: Any) -> Decimal:
 
 
 def _stored_running_total(value: Any) -> Decimal:
-    """A running total as ``Sample.as_list`` writes it: bounded by its own cap.
-
-    It adds up many answers, so the cap on one answer's amounts is not its own.
-    """
+    """A running total as ``Sample.as_list`` writes it, within its own, larger cap."""
     try:
         amount = Decimal(value) if isinstance(value, str) else None
     except InvalidOperation:
@@ -203,12 +186,7 @@ def _parts(
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What one currency did between two readings.
-
-    ``spent`` is what is certain. ``complete`` is false when money arrived where
-    spend could hide in it: then the spend is a lower bound, and so is each
-    arrival whose ``exact`` is false.
-    """
+    """One currency between readings; not ``complete``, ``spent`` is a lower bound."""
 
     spent: Decimal
     arrivals: list[Activity]
@@ -220,13 +198,10 @@ def _compare(
 ) -> Change:
     """Spend and arrivals between two readings of one currency.
 
-    With both parts known, a fall of either part is spend and a rise is a grant
-    or a top-up. DeepSeek takes fees from granted credit first, then from paid
-    credit, so spend can hide in a rise: in a grant always, in a top-up unless
-    granted credit was left throughout (some is left, and none was added). Within
-    one poll interval what can hide is at most one interval's spend, the least
-    any figure here can tell apart, so a rise there counts as exact. With a part
-    unreadable only the totals are compared, and a rise cannot be named.
+    A fall of a part is spend, a rise a grant or a top-up. Fees come from granted
+    credit first, so spend can hide in a grant, and in a top-up unless granted credit
+    lasted. Within one poll that is too little to tell, so a rise counts as exact.
+    With a part unreadable, only the totals compare, and a rise cannot be named.
     """
     old_parts = _parts(before.granted, before.topped_up)
     new_parts = _parts(after.granted, after.topped_up)
@@ -290,11 +265,7 @@ class CurrencyHistory:
     def record(
         self, at: int, row: CurrencyBalance, time_zone: tzinfo, poll_seconds: int
     ) -> list[Activity]:
-        """Add a reading; return the money that arrived since the last one.
-
-        ``poll_seconds`` is the poll interval: a reading within one and a half of
-        it after the last one is the next poll's.
-        """
+        """Add a reading; return the money that arrived since the last one."""
         if (total := row.total) is None or not row.is_consistent:
             return []  # wait for a reading that can be trusted
         if not self.samples:
@@ -339,10 +310,7 @@ class CurrencyHistory:
         self._last_read = at
 
     def _retime_after(self, at: int) -> None:
-        """Move what was stamped after ``at`` to ``at``: the clock was set back.
-
-        What the wrong clock stamped keeps its place; nothing is reordered.
-        """
+        """The clock was set back: what was stamped after ``at`` moves to ``at``."""
         self.samples = [
             replace(sample, at=at) if sample.at > at else sample
             for sample in self.samples
@@ -351,10 +319,7 @@ class CurrencyHistory:
         self.revision += 1
 
     def _rebase(self) -> None:
-        """Restart the running totals from the first sample's, within their cap.
-
-        Only differences of them count.
-        """
+        """Restart the running totals, within their cap; only differences count."""
         first = self.samples[0]
         self.samples = [
             replace(
@@ -368,8 +333,7 @@ class CurrencyHistory:
     def _totals_before(self, at: int) -> _Totals:
         """The running totals before ``at``: a reading at ``at`` counts after it.
 
-        Thinning keeps the last sample of each bucket, and buckets start on the
-        boundaries asked for here, so thinned and full series give one answer.
+        Buckets start on the boundaries asked for here, so thinning changes no answer.
         """
         if at <= self.since:
             return _Totals()  # even when thinning has dropped the first sample
@@ -382,14 +346,7 @@ class CurrencyHistory:
         return self._totals_before(at).spent
 
     def figures(self, now: datetime, calendar: Calendar) -> SpendFigures:
-        """Spend today and this month, the average daily spend, the forecasts.
-
-        The average leaves out the intervals whose spend is not wholly known,
-        time and spend both, rather than count them as no spend. Its window
-        starts on a local hour, a boundary the thinned series keeps, 7 days back
-        at most. The month's projection is its spend so far plus the average (as
-        shown, to the cent) for each day, or part of one, left in it.
-        """
+        """Spend today and this month, the average daily spend, the forecasts."""
         last = self.samples[-1]
         day = self._totals_before(_timestamp(calendar.day_start))
         month = self._totals_before(_timestamp(calendar.month_start))
@@ -416,11 +373,11 @@ class CurrencyHistory:
     def _estimates_at(
         self, now: datetime, calendar: Calendar, month_spent: Decimal
     ) -> _Estimates:
-        """The average, the days remaining and the projection, at ``now``.
+        """The estimates, afresh once per 5 minutes or arrival, to spare the recorder.
 
-        Worked out afresh once per 5 minutes, or when money arrived: in between,
-        a busy account would change them at every poll by a cent or a tenth of a
-        day, news to nobody, each a state written to the recorder.
+        The average, from a local hour (thinning keeps those) 7 days back at most,
+        leaves out time and spend not wholly known; the projection adds it (as shown)
+        for each day left.
         """
         key = (_timestamp(now) // int(FINE_BUCKET.total_seconds()), self._arrivals)
         if self._estimates is not None and self._estimates[0] == key:
@@ -485,11 +442,7 @@ class CurrencyHistory:
 
 
 def _rounded(value: Decimal, step: Decimal) -> Decimal | None:
-    """``value`` to a multiple of ``step``; ``None`` when it has too many digits.
-
-    A tiny average spend makes the days remaining astronomically large; that is
-    no forecast, and rounding it must not raise.
-    """
+    """``value`` to a multiple of ``step``; ``None`` when too large (a tiny spend's)."""
     try:
         return value.quantize(step)
     except InvalidOperation:
@@ -515,14 +468,9 @@ def _keep(sample: Sample, following: Sample, now: int, local: _LocalTime) -> boo
 
 
 class _LocalTime:
-    """Local time in one zone, its offset looked up once a quarter of an hour.
+    """Local time in one zone; offsets change on quarter hours, each looked up once."""
 
-    Offsets change on the quarter hour in every zone in use, so a sample's offset
-    is that of its quarter hour. The lookups are kept between thinnings, for the
-    quarters the series spans (about 6,000).
-    """
-
-    MAX_KEPT: Final = 20_000
+    MAX_KEPT: Final = 20_000  # the series spans about 6,000 quarters
 
     def __init__(self, time_zone: tzinfo) -> None:
         self.time_zone = time_zone
@@ -564,11 +512,7 @@ class BalanceHistory:
         time_zone: tzinfo = UTC,
         poll_interval: timedelta = timedelta(seconds=30),
     ) -> list[Activity]:
-        """Add one poll's balances; return the money that arrived.
-
-        ``time_zone`` is where the days and months of the thinned series begin;
-        ``poll_interval`` tells the next poll's reading from one after a gap.
-        """
+        """Add one poll's balances; return the money that arrived."""
         at = _timestamp(when)
         poll_seconds = int(poll_interval.total_seconds())
         arrivals: list[Activity] = []
@@ -616,10 +560,7 @@ class BalanceHistory:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BalanceHistory:
-        """Inverse of ``as_dict``; raises ``UnreadableMemoryError`` for anything else.
-
-        A series out of order would give wrong figures, so it is refused too.
-        """
+        """Inverse of ``as_dict``; anything else, or spend going back, raises."""
         currencies = data.get("currencies")
         if not isinstance(currencies, dict):
             raise UnreadableMemoryError("currencies is not an object")

@@ -1,10 +1,7 @@
-"""Adopts the entries of the other deepseek_balance integration.
+"""Adopts the entries of bobloblawlobslawbomb/deepseek_balance, of the same domain.
 
-It is a custom integration with the same domain (bobloblawlobslawbomb/deepseek_balance);
-its users switch by replacing its files with these ones, and Home Assistant keeps its
-config entry and entities. Its entry holds only the API key, its options an update
-interval in seconds. Its entities become this integration's entities for the same
-facts, so their entity IDs, names, areas and recorded history carry on.
+Its users replace its files with these; its entities become this integration's for
+the same facts, so their entity IDs, names, areas and recorded history carry on.
 """
 
 import logging
@@ -48,19 +45,12 @@ _AVAILABLE: Final = "account_available"
 
 
 def is_other_integration_entry(entry: ConfigEntry) -> bool:
-    """Whether an entry was made by the other integration: it has no base URL.
-
-    Every entry this integration ever made has one.
-    """
+    """Whether the other integration made the entry: each of ours has a base URL."""
     return CONF_BASE_URL not in entry.data
 
 
 async def async_pin_limit_currency(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Store the limits' currency: the one 0.2.0 showed them in.
-
-    That release judged the limits by the funded currency of each answer; its
-    last one is the store's. Without a store, DeepSeek's own CNY.
-    """
+    """Store the limits' currency: 0.2.0's, the store's last funded one, else CNY."""
     memory = await EntryStore(hass, entry.entry_id).async_load()
     totals = {
         currency: memory.history.last_total(currency)
@@ -79,12 +69,9 @@ async def async_pin_limit_currency(hass: HomeAssistant, entry: ConfigEntry) -> N
 async def async_remove_sensors_made_up_front(
     hass: HomeAssistant, entry: ConfigEntry
 ) -> None:
-    """Remove the sensors 0.1.0 made for nothing.
+    """Remove the sensors 0.1.0 made up front that never showed a figure.
 
-    That release made the sensors of every currency and the rate-limit ones up
-    front. A currency in its history showed its figures, and a sensor the user
-    named, placed, labelled or hid is theirs: those stay, and the platform goes
-    on showing every sensor the registry holds. The rest never showed a figure.
+    Those of a currency in its history did, and one the user set up is theirs.
     """
     prefix = f"{entry.entry_id}_"
     memory = await EntryStore(hass, entry.entry_id).async_load()
@@ -155,11 +142,7 @@ async def async_adopt_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
 
 
 def _update_interval(entry: ConfigEntry) -> int | None:
-    """The other integration's update interval, within this one's range.
-
-    It read the options first, then the data; ``None`` when neither holds a
-    number, so this integration's default applies.
-    """
+    """The other integration's interval (options, then data), in this one's range."""
     value = entry.options.get(
         OTHER_UPDATE_INTERVAL, entry.data.get(OTHER_UPDATE_INTERVAL)
     )
@@ -174,11 +157,7 @@ def _update_interval(entry: ConfigEntry) -> int | None:
 def _adopted(
     hass: HomeAssistant, registry_entry: er.RegistryEntry
 ) -> dict[str, Any] | None:
-    """The unique ID this integration gives the fact an old entity showed.
-
-    An entity whose new unique ID is taken already is left as it is, never
-    deleted.
-    """
+    """The unique ID of an old entity's fact; one taken already leaves it as it is."""
     prefix = f"{registry_entry.config_entry_id}_"
     if not registry_entry.unique_id.startswith(prefix):
         return None

@@ -20,11 +20,7 @@ def repair_issue_id(entry_id: str) -> str:
 
 @callback
 def async_track_availability(hass: HomeAssistant, entry: DeepSeekConfigEntry) -> None:
-    """Raise the top-up repair while DeepSeek says the account cannot pay.
-
-    It is withdrawn at the first poll that sees the account available again. The
-    registry is touched only when the availability changes, not on every poll.
-    """
+    """Raise the top-up repair while the account cannot pay, withdraw it once it can."""
     coordinator = entry.runtime_data
     issue_id = repair_issue_id(entry.entry_id)
     shown: bool | None = None  # the availability the repair matches
@@ -65,8 +61,7 @@ def async_raise_duplicate_issue(
 ) -> None:
     """Say that an adopted entry follows the same account as another one.
 
-    Both keep loading; the user deletes one. The repair persists, as only the
-    adoption can tell which of the two is the newcomer.
+    Both keep loading. The repair persists: only the adoption can tell the newcomer.
     """
     ir.async_create_issue(
         hass,
@@ -83,10 +78,7 @@ def async_raise_duplicate_issue(
 
 @callback
 def async_withdraw_settled_duplicate_issues(hass: HomeAssistant) -> None:
-    """Withdraw each duplicate repair whose two entries no longer share an account.
-
-    One of them was removed, or one was reconfigured to another key or URL.
-    """
+    """Withdraw each duplicate repair whose two entries no longer share an account."""
     for entry in hass.config_entries.async_entries(DOMAIN):
         issue_id = duplicate_issue_id(entry.entry_id)
         issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)

@@ -162,10 +162,7 @@ def _seconds(duration: timedelta | None) -> float | None:
 def _rate_limit_sensors(
     kind: str, dimension: Callable[[RateLimits], RateLimit]
 ) -> tuple[DeepSeekRateLimitSensorDescription, ...]:
-    """Limit, remaining and reset sensors of one dimension: requests or tokens.
-
-    The counts take their unit ("requests", "tokens") from the translations.
-    """
+    """Limit, remaining and reset sensors of requests or tokens (units translated)."""
     return (
         DeepSeekRateLimitSensorDescription(
             key=f"{kind}_limit",
@@ -210,11 +207,7 @@ async def async_setup_entry(
     entry: DeepSeekConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add each sensor as soon as there is reason to, and keep it.
-
-    A currency's sensors come once it has held money, the rate-limit ones once
-    an answer carried them; the entity registry remembers them from then on.
-    """
+    """Add each sensor once there is reason to (money held, limits sent); keep it."""
     coordinator = entry.runtime_data
     registered_currencies, registered_rate_limits = _registered(hass, entry)
     added_currencies: list[str] = []

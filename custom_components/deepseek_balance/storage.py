@@ -45,11 +45,8 @@ class EntryStore:
     async def async_load(self) -> EntryMemory:
         """The stored memory; an empty one when there is none or it is unreadable.
 
-        The store is the entry's record of history and must never keep the
-        account from showing. A document this release cannot read (another shape,
-        or a newer major version after a downgrade) is kept beside the store, as
-        Home Assistant keeps a corrupt file, and the memory starts afresh, as at a
-        first start. (Home Assistant itself sets aside a file that is not JSON.)
+        It must never keep the account from showing: a document this release cannot
+        read (a newer major version too) is set aside, as HA does with one not JSON.
         """
         try:
             stored = await self._store.async_load()
@@ -91,9 +88,7 @@ class EntryStore:
     def async_schedule_save(self, memory: EntryMemory, *, soon: bool = False) -> None:
         """Write within ``SAVE_DELAY`` (or ``soon``, at once) if something changed.
 
-        Only the first call of a delay schedules: ``Store.async_delay_save`` pushes
-        a pending write back on every call, which polls faster than the delay would
-        postpone for ever. A write asked for ``soon`` replaces a pending one.
+        Only a delay's first call schedules: each would push the write back for ever.
         """
         if memory.revision == self._saved_revision or not self._writable:
             return
@@ -155,12 +150,7 @@ def memory_as_dict(memory: EntryMemory) -> dict[str, Any]:
 
 
 def memory_from_dict(data: Any) -> EntryMemory:
-    """Inverse of ``memory_as_dict``; anything else raises ``UnreadableMemoryError``.
-
-    A store of minor version 1 or 2 has no last known state, one of minor
-    version 3 no last event; the sensors shown that versions 2 to 5 kept are
-    the entity registry's to know.
-    """
+    """Inverse of ``memory_as_dict``, older minor versions too; else raises."""
     if not isinstance(data, dict):
         raise UnreadableMemoryError("the stored memory is not an object")
     last_known = data.get("last_known", {})
