@@ -1,15 +1,25 @@
 """The blueprints are valid and notify with the figures."""
 
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint import models
+from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from deepseek_simulator import DeepSeekSimulator
+
+from .conftest import ENTRY_ID, advance, setup_integration
 
 BLUEPRINT = (
     Path(__file__).parent.parent
@@ -23,6 +33,13 @@ INPUTS = {
 }
 
 
+WEEKLY_BLUEPRINT = BLUEPRINT.with_name("weekly_spending_report.yaml")
+WEEKLY_INPUTS = {
+    "account": ENTRY_ID,
+    "weekday": "mon",
+    "time": "09:00:00",
+    "notify_action": "notify.phone",
+}
 BUDGET_BLUEPRINT = BLUEPRINT.with_name("monthly_budget_notify.yaml")
 BUDGET_INPUTS = {
     "activity": "event.deepseek_1a2b_balance_activity",
@@ -55,7 +72,12 @@ async def async_use_blueprint(
 
 
 @pytest.mark.parametrize(
-    ("path", "inputs"), [(BLUEPRINT, INPUTS), (BUDGET_BLUEPRINT, BUDGET_INPUTS)]
+    ("path", "inputs"),
+    [
+        (BLUEPRINT, INPUTS),
+        (BUDGET_BLUEPRINT, BUDGET_INPUTS),
+        (WEEKLY_BLUEPRINT, WEEKLY_INPUTS),
+    ],
 )
 def test_blueprint_is_valid(path: Path, inputs: dict[str, str]) -> None:
     blueprint = models.Blueprint(
@@ -137,3 +159,43 @@ async def test_the_budget_blueprint_says_at_least_of_a_month_not_wholly_known(
 
     told = "This month: at least 92.4 CNY spent, 163.2 projected, against a budget"
     assert [call.data["message"] for call in phone] == [f"{told} of 150.0 CNY."]
+
+
+@pytest.mark.parametrize("options", [{CONF_SCAN_INTERVAL: 3600}])
+async def test_the_weekly_report_tells_the_week_its_busiest_day_and_the_balance(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    mock_config_entry: MockConfigEntry,
+    phone: list[ServiceCall],
+) -> None:
+    """From Sunday 15 November on; the report on Monday the 23rd covers 16 to 22."""
+    zone = ZoneInfo(hass.config.time_zone)
+
+    async def spend_until(day: int, hour: int, amount: str) -> None:
+        simulator.state.spend("CNY", Decimal(amount))
+        moment = datetime(2026, 11, day, hour, tzinfo=zone)
+        await advance(hass, freezer, (moment - datetime.now(zone)).total_seconds())
+
+    freezer.move_to(datetime(2026, 11, 15, 20, tzinfo=zone))
+    await setup_integration(hass, mock_config_entry)
+    await spend_until(16, 10, "1.20")  # Monday
+    await spend_until(18, 15, "3.40")  # Wednesday
+    await spend_until(20, 11, "0.80")  # Friday
+    await spend_until(22, 20, "0")
+    await async_use_blueprint(hass, WEEKLY_BLUEPRINT, WEEKLY_INPUTS)
+
+    await spend_until(23, 9, "0")  # Monday, 09:00: the report
+    await hass.async_block_till_done()
+
+    assert [call.data for call in phone] == [
+        {
+            "title": "DeepSeek weekly spending",
+            "message": "5.40 CNY spent in the last 7 days, the most on Wednesday "
+            "(3.40). Balance: 104.60 CNY.",
+        }
+    ]
+    # Its time trigger would outlive the test.
+    await hass.services.async_call(
+        AUTOMATION_DOMAIN, "turn_off", {"entity_id": "all"}, blocking=True
+    )

@@ -1,6 +1,6 @@
 """Spend, arrivals and the forecast, from balance series alone."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -9,13 +9,16 @@ from homeassistant.helpers.json import json_bytes
 from custom_components.deepseek_balance.activity import Activity, ActivityKind
 from custom_components.deepseek_balance.api import Balance, CurrencyBalance
 from custom_components.deepseek_balance.history import (
+    KEEP_DAILY,
     BalanceHistory,
     Calendar,
     SpendFigures,
+    Spending,
 )
 
 START = datetime(2026, 11, 20, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 
 def balance(granted: str, topped_up: str, currency: str = "CNY") -> Balance:
@@ -260,3 +263,114 @@ def test_the_first_week_counts_all_its_spend_after_thinning() -> None:
 
     assert figures.daily_average == Decimal("14.40")
     assert figures.days_remaining == Decimal("6.9")  # 99.20 left
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def test_each_local_day_has_its_spend_top_ups_and_grants() -> None:
+    """In Shanghai (UTC+8): a fall first seen at local midnight is the new day's."""
+    history = BalanceHistory()
+    start = datetime(2026, 11, 19, 20, tzinfo=SHANGHAI)
+    for hours, granted, topped_up in (
+        (0, "10", "100"),
+        (13, "9", "100"),  # 20 Nov 09:00: 1.00 spent
+        (14, "9", "150"),  # a top-up of 50.00
+        (15, "14", "150"),  # a grant of 5.00
+        (28, "11.75", "150"),  # 21 Nov 00:00: 2.25 spent, seen at midnight
+    ):
+        history.record(
+            start + hours * HOUR, balance(granted, topped_up), SHANGHAI, HOUR
+        )
+    now = start + 30 * HOUR
+
+    days = history.currencies["CNY"].spending(
+        date(2026, 11, 19), date(2026, 11, 22), now
+    )
+
+    assert days == [
+        Spending(Decimal(0), complete=False),  # the entry began at 20:00
+        Spending(Decimal(1), top_ups=Decimal(50), grants=Decimal(5)),
+        Spending(Decimal("2.25")),
+        Spending(complete=False),  # not begun
+    ]
+
+
+def test_a_day_that_spend_may_hide_in_is_not_complete() -> None:
+    """Off overnight, 20.00 spent and 100.00 topped up: 80.00 at least arrived."""
+    history = BalanceHistory()
+    history.record(START - HOUR, balance("0", "50"))
+    history.record(START + 8 * HOUR, balance("0", "130"))
+
+    (day,) = history.currencies["CNY"].spending(
+        START.date(), START.date(), START + 9 * HOUR
+    )
+
+    assert day == Spending(Decimal(0), top_ups=Decimal(80), complete=False)
+
+
+def test_days_are_exact_after_thinning_and_beyond_the_kept_days_not_complete() -> None:
+    """An old day's top-up and falls, thinned to a sample a day, still apart."""
+    history = BalanceHistory()
+    paid = Decimal(1000)
+    for step in range(70 * 24 + 1):  # hourly for 70 days, a top-up on the 8th day
+        history.record(START + step * HOUR, balance("0", paid), UTC, HOUR)
+        paid += Decimal(100) if step == 7 * 24 + 12 else Decimal("-0.25")
+    now = START + 70 * 24 * HOUR  # midnight: the day 63 days back is still kept
+    oldest = (now - KEEP_DAILY).date()
+
+    days = history.currencies["CNY"].spending(oldest - DAY, oldest + DAY, now)
+
+    assert len(history.currencies["CNY"].samples) < 70 * 24 / 2  # thinned
+    assert [day.complete for day in days] == [False, True, True]
+    assert [(day.spent, day.top_ups) for day in days[1:]] == [
+        (Decimal("5.75"), Decimal(100)),
+        (Decimal("6.00"), Decimal(0)),
+    ]
+
+
+def test_a_store_of_0_2_0_knows_no_arrivals_before_it_was_read() -> None:
+    """0.2.0 kept no top-ups: its days are lower bounds, the next ones exact."""
+    stored = {
+        "currencies": {
+            "CNY": {
+                "since": int((START - 2 * HOUR).timestamp()),
+                "samples": [
+                    [int((START - 2 * HOUR).timestamp()), "0", "110", "10", "100"],
+                    [int((START + HOUR).timestamp()), "1", "109", "9", "100"],
+                ],
+            }
+        }
+    }
+    history = BalanceHistory.from_dict(stored)
+    history.record(START + 25 * HOUR, balance("9", "150"))
+
+    days = history.currencies["CNY"].spending(
+        START.date(), (START + DAY).date(), START + 26 * HOUR
+    )
+
+    assert days == [
+        Spending(Decimal(1), complete=False),
+        Spending(top_ups=Decimal(50)),
+    ]
+    restored = BalanceHistory.from_dict(history.as_dict())
+    assert restored.as_dict() == history.as_dict()
+
+
+def test_balance_left_is_a_share_of_the_total_after_the_last_arrival() -> None:
+    """100 % at the first reading and after money arrives; kept through the store."""
+    history = BalanceHistory()
+    left = []
+    for hours, granted, topped_up in (
+        (0, "10", "100"),  # 110.00 at the first reading
+        (1, "0", "99"),  # 11.00 spent
+        (2, "0", "149"),  # a top-up of 50.00
+        (3, "0", "74.50"),
+        (4, "10", "74.50"),  # a grant of 10.00
+        (5, "5", "74.50"),
+    ):
+        history.record(START + hours * HOUR, balance(granted, topped_up), UTC, HOUR)
+        history = BalanceHistory.from_dict(history.as_dict())
+        left.append(figures_at(history, START + hours * HOUR).balance_left)
+
+    assert left == [100, 90, 100, 50, 100, 94]  # 79.50 of 84.50, in whole %

@@ -74,6 +74,7 @@ async def test_a_zero_row_beside_the_funded_one_adds_nothing(
     assert list(sensors) == ["CNY"]
     assert sorted(sensors["CNY"]) == [
         "average_daily_spend",
+        "balance_left",
         "days_remaining",
         "granted_balance",
         "projected_spend_this_month",
@@ -214,3 +215,30 @@ async def test_a_duration_is_named_after_its_currency_only_beside_another(
     usd = hass.states.get("sensor.deepseek_0000_days_remaining_usd")
     assert usd is not None
     assert usd.name == "DeepSeek ••••0000 Days remaining (USD)"
+
+
+async def test_balance_left_is_a_share_of_the_total_after_the_last_arrival(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: DeepSeekSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """100 % at the first reading and after a top-up or a grant, then falling."""
+    left = "sensor.deepseek_0000_balance_left_of_last_top_up"
+    shown = [state_of(hass, left)]  # 110.00
+    for change, currency_amount in (
+        (simulator.state.spend, "11.00"),  # 99.00 of 110.00
+        (simulator.state.top_up, "50.00"),  # 149.00
+        (simulator.state.spend, "74.50"),  # half of it
+        (simulator.state.grant, "10.00"),  # 84.50
+        (simulator.state.spend, "21.125"),  # a quarter of it
+    ):
+        change("CNY", Decimal(currency_amount))
+        await advance(hass, freezer, 31)
+        shown.append(state_of(hass, left))
+
+    assert shown == ["100", "90", "100", "50", "100", "75"]
+    state = hass.states.get(left)
+    assert state is not None
+    assert state.attributes["unit_of_measurement"] == "%"
+    assert state.name == "DeepSeek ••••0000 Balance left of last top-up"

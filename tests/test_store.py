@@ -340,8 +340,10 @@ def test_a_store_as_written_reads_back(samples: list[tuple[int, Any, Any]]) -> N
         "currencies": {
             "CNY": {
                 "since": samples[0][0] if samples else 0,
+                "arrivals_since": samples[0][0] if samples else 0,
+                "peak": str(max((total for *_, total in samples), default=0)),
                 "samples": [
-                    [at, str(total_spent), str(total), None, None, 0, "0"]
+                    [at, str(total_spent), str(total), None, None, 0, "0", "0", "0"]
                     for (at, _, total), total_spent in zip(samples, spent, strict=True)
                 ],
             }

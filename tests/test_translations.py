@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.translation import async_get_translations
 import pytest
+import yaml
 
 from custom_components.deepseek_balance import config_flow
 from custom_components.deepseek_balance.account import ApiStatus, DeepSeekData
@@ -191,6 +192,33 @@ def issue_keys() -> set[Key]:
     return {("issues", key, part) for key in found for part in ("title", "description")}
 
 
+def service_keys() -> set[Key]:
+    """Each action's name and description, and each of its fields'."""
+    actions = yaml.safe_load(source("services.yaml"))
+    keys: set[Key] = set()
+    for action, spec in actions.items():
+        keys |= {("services", action, "name"), ("services", action, "description")}
+        keys |= {
+            ("services", action, "fields", field, part)
+            for field in spec["fields"]
+            for part in ("name", "description")
+        }
+    return keys
+
+
+def system_health_keys() -> set[Key]:
+    """The labels system health shows: the string keys of its info."""
+    tree = ast.parse(source("system_health.py"))
+    labels = {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"[a-z_]+", node.value)
+    }
+    return {("system_health", "info", label) for label in labels}
+
+
 def flow_field_keys() -> set[Key]:
     keys: set[Key] = set()
     for (flow, step), schema in FLOW_SCHEMAS.items():
@@ -268,6 +296,12 @@ def test_the_checks_find_what_the_code_uses() -> None:
         "api_error",
         "invalid_url",
         "no_api_key",
+        "end_before_start",
+        "start_too_old",
+    }
+    assert {key[2] for key in system_health_keys()} == {
+        "can_reach_server",
+        "loaded_accounts",
     }
     assert {key[1] for key in issue_keys()} == {
         "account_unavailable",
@@ -298,6 +332,8 @@ def test_no_translation_is_left_unused() -> None:
         | options_error_keys()
         | flow_abort_keys()
         | issue_keys()
+        | service_keys()
+        | system_health_keys()
         | descriptions()
     )
 
@@ -317,6 +353,8 @@ def test_every_used_key_is_translated(language: str) -> None:
         | options_error_keys()
         | flow_abort_keys()
         | issue_keys()
+        | service_keys()
+        | system_health_keys()
     )
 
     missing = sorted(".".join(key) for key in used - texts.keys())
@@ -368,10 +406,13 @@ def test_no_key_references_in_a_custom_integration() -> None:
         assert not any("[%key:" in text for text in translations(language).values())
 
 
-def test_every_entity_has_an_icon() -> None:
-    icons = json.loads(source("icons.json"))["entity"]
+def test_every_entity_and_action_has_an_icon() -> None:
+    icons = json.loads(source("icons.json"))
     for _, platform, key, *_ in entity_keys():
-        assert "default" in icons[platform][key], f"{platform}.{key}"
+        assert "default" in icons["entity"][platform][key], f"{platform}.{key}"
+    for action in yaml.safe_load(source("services.yaml")):
+        # Home Assistant reads the shorthand as {"service": icon}.
+        assert icons["services"][action].startswith("mdi:"), action
 
 
 # What fills each placeholder at run time, in its most common form.
@@ -390,6 +431,9 @@ SAMPLES = {
     "max_interval": "3600",
     "max_amount": "1\u202f000\u202f000\u202f000",
     "max_days": "365",
+    "start_date": "2026-11-20",
+    "end_date": "2026-11-19",
+    "oldest": "2026-09-19",
 }
 WORD = re.compile(r"\w{3,}")  # letters, digits and _, or a run of CJK characters
 

@@ -1,13 +1,14 @@
 """Spend, top-ups and grants, worked out from the balance series alone.
 
-DeepSeek reports balances, never spending. Each sample carries a running total of
-what was spent, so spend between two moments is one subtraction. Thinning bounds size.
+DeepSeek reports balances, never spending. Samples carry running totals of spend and
+arrivals, so either between two moments is one subtraction. Thinning bounds size.
 """
 
 from bisect import bisect_left
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
+import functools
 import itertools
 from typing import Any, Final
 
@@ -30,6 +31,7 @@ COARSE_BUCKET: Final = timedelta(hours=1)
 KEEP_COARSE: Final = timedelta(days=8)
 DAY_BUCKET: Final = timedelta(days=1)
 KEEP_DAILY: Final = timedelta(days=63)
+KEPT_DAYS: Final = 62  # the local days before today that KEEP_DAILY always spans
 
 AVERAGE_WINDOW: Final = timedelta(days=7)
 MIN_AVERAGE_SPAN: Final = timedelta(hours=6)
@@ -58,34 +60,33 @@ class Sample:
     granted: Decimal | None
     topped_up: Decimal | None
     # Running on as ``spent`` does: the seconds whose spend is not wholly known (money
-    # arrived where spend could hide), and the part of ``spent`` seen in them.
+    # arrived where spend could hide), the part of ``spent`` seen in them, and what
+    # arrived as top-ups and as grants.
     blind: int = 0
     blind_spent: Decimal = Decimal(0)
+    top_ups: Decimal = Decimal(0)
+    grants: Decimal = Decimal(0)
 
     def as_list(self) -> list[Any]:
         """Compact form for the store: amounts as exact strings."""
-        return [
-            self.at,
-            str(self.spent),
-            *map(_text, self.row),
-            self.blind,
-            str(self.blind_spent),
-        ]
+        running = map(str, (self.blind_spent, self.top_ups, self.grants))
+        return [self.at, *map(_text, (self.spent, *self.row)), self.blind, *running]
 
     @classmethod
     def from_list(cls, item: Any) -> Sample:
         """Inverse of ``as_list``, five items before 0.3.0; else raises."""
         if not isinstance(item, list) or len(item) not in (5, len(fields(cls))):
-            raise UnreadableMemoryError("a sample is not a list of five or seven")
-        at, spent, total, granted, topped_up, *blind = item
+            raise UnreadableMemoryError("a sample is not a list of five or nine")
+        at, spent, total, granted, topped_up, *rest = item
+        blind, *running = rest or [0, "0", "0", "0"]
         return cls(
-            at=_stored_time(at),
-            spent=_stored_running_total(spent),
-            total=_stored_amount(total),
-            granted=None if granted is None else _stored_amount(granted),
-            topped_up=None if topped_up is None else _stored_amount(topped_up),
-            blind=_stored_time(blind[0]) if blind else 0,
-            blind_spent=_stored_running_total(blind[1]) if blind else Decimal(0),
+            _stored_time(at),
+            _stored_running_total(spent),
+            _stored_amount(total),
+            None if granted is None else _stored_amount(granted),
+            None if topped_up is None else _stored_amount(topped_up),
+            _stored_time(blind),
+            *map(_stored_running_total, running),
         )
 
     @property
@@ -106,16 +107,11 @@ class Calendar:
     @classmethod
     def of(cls, now: datetime, time_zone: tzinfo) -> Calendar:
         """The calendar of the local day ``now`` falls on, in ``time_zone``."""
-        local = now.astimezone(time_zone)
-        day = local.date()
+        day = now.astimezone(time_zone).date()
         first = day.replace(day=1)
         following = (first + timedelta(days=32)).replace(day=1)
-        return cls(
-            day_start=datetime.combine(day, time(), time_zone),
-            day_end=datetime.combine(day + timedelta(days=1), time(), time_zone),
-            month_start=datetime.combine(first, time(), time_zone),
-            month_end=datetime.combine(following, time(), time_zone),
-        )
+        starts = (day, day + timedelta(days=1), first, following)
+        return cls(*(datetime.combine(start, time(), time_zone) for start in starts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +126,23 @@ class SpendFigures:
     month_start: datetime
     month_since: datetime  # the 1st's local midnight, or the series' start if later
     projected_month: Decimal | None
-    # Until the series spans MIN_AVERAGE_SPAN, the estimates are unknown: when
-    # they will be known.
+    # When the estimates, unknown until the series spans MIN_AVERAGE_SPAN, will be.
     first_estimate_at: datetime | None = None
-    # False while the day (the month) holds an interval whose spend is not
-    # wholly known: its figure is then what is certain, a lower bound.
+    # False while the day (month) holds spend not wholly known: then a lower bound.
     today_complete: bool = True
     month_complete: bool = True
+    # The total in whole % of its highest since the last top-up or grant.
+    balance_left: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Spending:
+    """Spent, topped up and granted in a span; not ``complete``, lower bounds."""
+
+    spent: Decimal = Decimal(0)
+    top_ups: Decimal = Decimal(0)
+    grants: Decimal = Decimal(0)
+    complete: bool = True
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -214,10 +220,7 @@ def _compare(
     spent += max(old_paid - new_paid, Decimal(0))
     arrivals = [
         Activity(
-            kind,
-            currency=after.currency,
-            amount=new - old,
-            exact=one_poll or not could_hide_spend,
+            kind, after.currency, new - old, exact=one_poll or not could_hide_spend
         )
         for kind, old, new, could_hide_spend in (
             (ActivityKind.GRANT, old_granted, new_granted, True),
@@ -238,13 +241,8 @@ class _Estimates:
     first_estimate_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Totals:
-    """The running totals of a series at one moment."""
-
-    spent: Decimal = Decimal(0)
-    blind: int = 0
-    blind_spent: Decimal = Decimal(0)
+# What comes before a series: nothing spent, nothing arrived.
+_ORIGIN: Final = Sample(0, Decimal(0), Decimal(0), None, None)
 
 
 class CurrencyHistory:
@@ -254,9 +252,10 @@ class CurrencyHistory:
         """Start from stored samples; ``since`` is when the series began."""
         self.samples = samples
         self.since = since
+        self.arrivals_since = since  # top-ups and grants count from then
+        self.peak = Decimal(0)  # the highest total since the last top-up or grant
         self.revision = 0  # counts added samples, so the store writes only news
         self._thinned_bucket = 0
-        self._local: _LocalTime | None = None
         # The last reading, changed or not: a sample is added only on a change.
         self._last_read: int | None = None
         self._arrivals = 0  # counts readings that saw money arrive
@@ -269,10 +268,9 @@ class CurrencyHistory:
         if (total := row.total) is None or not row.is_consistent:
             return []  # wait for a reading that can be trusted
         if not self.samples:
-            self.samples.append(
-                Sample(at, Decimal(0), total, row.granted, row.topped_up)
-            )
-            self.since = self._last_read = at
+            self.samples = [Sample(at, Decimal(0), total, row.granted, row.topped_up)]
+            self.since = self.arrivals_since = self._last_read = at
+            self.peak = total
             self.revision += 1
             return []
         # Since the last reading; unknown (not one poll) after the clock went back.
@@ -287,19 +285,22 @@ class CurrencyHistory:
         if (total, row.granted, row.topped_up) != last.row:
             # An unknown interval counts a second at least, so that it shows.
             blind = 0 if change.complete else max(since_last, 1)
-            self.samples.append(
-                Sample(
-                    at,
-                    last.spent + change.spent,
-                    total,
-                    row.granted,
-                    row.topped_up,
-                    last.blind + blind,
-                    last.blind_spent + (0 if change.complete else change.spent),
-                )
+            arrived = {arrival.kind: arrival.amount for arrival in change.arrivals}
+            sample = Sample(
+                at,
+                last.spent + change.spent,
+                total,
+                row.granted,
+                row.topped_up,
+                last.blind + blind,
+                last.blind_spent + (0 if change.complete else change.spent),
+                last.top_ups + (arrived.get(ActivityKind.TOP_UP) or 0),
+                last.grants + (arrived.get(ActivityKind.GRANT) or 0),
             )
+            self.samples.append(sample)
+            self.peak = total if arrived else max(self.peak, total)
             self.revision += 1
-            if self.samples[-1].spent > MAX_RUNNING_TOTAL / 2:
+            if max(sample.spent, sample.top_ups, sample.grants) > MAX_RUNNING_TOTAL / 2:
                 self._rebase()
         self._arrivals += bool(change.arrivals)
         self._thin(at, time_zone)
@@ -316,6 +317,7 @@ class CurrencyHistory:
             for sample in self.samples
         ]
         self.since = min(self.since, at)
+        self.arrivals_since = min(self.arrivals_since, at)
         self.revision += 1
 
     def _rebase(self) -> None:
@@ -324,38 +326,55 @@ class CurrencyHistory:
         self.samples = [
             replace(
                 sample,
-                spent=sample.spent - first.spent,
-                blind_spent=sample.blind_spent - first.blind_spent,
+                **{
+                    name: getattr(sample, name) - getattr(first, name)
+                    for name in ("spent", "blind_spent", "top_ups", "grants")
+                },
             )
             for sample in self.samples
         ]
 
-    def _totals_before(self, at: int) -> _Totals:
-        """The running totals before ``at``: a reading at ``at`` counts after it.
+    def _totals_before(self, at: int) -> Sample:
+        """The sample holding the running totals before ``at``; one at ``at`` is after.
 
         Buckets start on the boundaries asked for here, so thinning changes no answer.
         """
         if at <= self.since:
-            return _Totals()  # even when thinning has dropped the first sample
+            return _ORIGIN  # even when thinning has dropped the first sample
         index = bisect_left(self.samples, at, key=lambda sample: sample.at)
-        sample = self.samples[max(index - 1, 0)]
-        return _Totals(sample.spent, sample.blind, sample.blind_spent)
+        return self.samples[max(index - 1, 0)]
 
-    def spent_before(self, at: int) -> Decimal:
-        """Everything spent before ``at`` (see ``_totals_before``)."""
-        return self._totals_before(at).spent
+    def spending(self, first: date, last: date, now: datetime) -> list[Spending]:
+        """Each local day's from ``first`` to ``last``, in ``now``'s time zone.
+
+        Complete if it began after the series did, has begun, is kept whole by
+        thinning, and holds no interval whose spend is not known.
+        """
+        known_since = max(self.since, self.arrivals_since)
+        days = (first + timedelta(days=n) for n in range((last - first).days + 2))
+        starts = [datetime.combine(day, time(), now.tzinfo) for day in days]
+        bounds = [(start, self._totals_before(_timestamp(start))) for start in starts]
+        return [
+            Spending(
+                end.spent - begin.spent,
+                end.top_ups - begin.top_ups,
+                end.grants - begin.grants,
+                complete=end.blind == begin.blind
+                and known_since <= _timestamp(start) <= _timestamp(now)
+                and now - start <= KEEP_DAILY,
+            )
+            for (start, begin), (_, end) in itertools.pairwise(bounds)
+        ]
 
     def figures(self, now: datetime, calendar: Calendar) -> SpendFigures:
         """Spend today and this month, the average daily spend, the forecasts."""
         last = self.samples[-1]
         day = self._totals_before(_timestamp(calendar.day_start))
         month = self._totals_before(_timestamp(calendar.month_start))
-        month_since = max(
-            calendar.month_start,
-            datetime.fromtimestamp(self.since, calendar.month_start.tzinfo),
-        )
+        since = datetime.fromtimestamp(self.since, calendar.month_start.tzinfo)
         month_spent = last.spent - month.spent
         estimates = self._estimates_at(now, calendar, month_spent)
+        share = max(last.total, Decimal(0)) * 100 / self.peak if self.peak > 0 else None
         return SpendFigures(
             today=last.spent - day.spent,
             day_start=calendar.day_start,
@@ -363,11 +382,12 @@ class CurrencyHistory:
             days_remaining=estimates.remaining,
             month=month_spent,
             month_start=calendar.month_start,
-            month_since=month_since,
+            month_since=max(calendar.month_start, since),
             projected_month=estimates.projected,
             first_estimate_at=estimates.first_estimate_at,
             today_complete=last.blind == day.blind,
             month_complete=last.blind == month.blind,
+            balance_left=None if share is None else _rounded(share, Decimal(1)),
         )
 
     def _estimates_at(
@@ -385,9 +405,7 @@ class CurrencyHistory:
         last = self.samples[-1]
         time_zone = calendar.month_start.tzinfo or UTC
         window_start = max(
-            self._local_time(time_zone).bucket_start(
-                _timestamp(now - AVERAGE_WINDOW), COARSE_BUCKET
-            ),
+            _bucket_start(_timestamp(now - AVERAGE_WINDOW), COARSE_BUCKET, time_zone),
             self.since,
         )
         window = self._totals_before(window_start)
@@ -405,13 +423,10 @@ class CurrencyHistory:
             exact = known_spent / (Decimal(known.total_seconds()) / DAY_SECONDS)
             if (average := _rounded(exact, CENT)) is not None:
                 left = Decimal((calendar.month_end - now).total_seconds())
+                days = max(last.total, Decimal(0)) / exact if exact > 0 else None
                 estimates = _Estimates(
                     average=average,
-                    remaining=(
-                        _rounded(max(last.total, Decimal(0)) / exact, TENTH)
-                        if exact > 0
-                        else None
-                    ),
+                    remaining=None if days is None else _rounded(days, TENTH),
                     projected=_rounded(
                         month_spent + average * left / DAY_SECONDS, CENT
                     ),
@@ -419,26 +434,17 @@ class CurrencyHistory:
         self._estimates = (key, estimates)
         return estimates
 
-    def _local_time(self, time_zone: tzinfo) -> _LocalTime:
-        """Local time in ``time_zone``, its offsets kept between calls."""
-        if self._local is None or self._local.time_zone is not time_zone:
-            self._local = _LocalTime(time_zone)
-        return self._local
-
     def _thin(self, at: int, time_zone: tzinfo) -> None:
         """Drop what the retention tiers no longer need, once per 5 minutes."""
         bucket = at // int(FINE_BUCKET.total_seconds())
         if bucket == self._thinned_bucket:
             return
         self._thinned_bucket = bucket
-        samples = self.samples
-        local = self._local_time(time_zone)
-        kept = []
-        for index, sample in enumerate(samples):
-            following = samples[index + 1] if index + 1 < len(samples) else None
-            if following is None or _keep(sample, following, at, local):
-                kept.append(sample)
-        self.samples = kept
+        pairs = itertools.pairwise(self.samples)
+        kept = [
+            sample for sample, after in pairs if _keep(sample, after, at, time_zone)
+        ]
+        self.samples = [*kept, self.samples[-1]]
 
 
 def _rounded(value: Decimal, step: Decimal) -> Decimal | None:
@@ -449,7 +455,7 @@ def _rounded(value: Decimal, step: Decimal) -> Decimal | None:
         return None
 
 
-def _keep(sample: Sample, following: Sample, now: int, local: _LocalTime) -> bool:
+def _keep(sample: Sample, following: Sample, now: int, time_zone: tzinfo) -> bool:
     """Whether a sample that is not the newest survives thinning."""
     age = timedelta(seconds=now - sample.at)
     if age <= KEEP_ALL:
@@ -464,38 +470,23 @@ def _keep(sample: Sample, following: Sample, now: int, local: _LocalTime) -> boo
     else:
         size = DAY_BUCKET
     # The last of its local bucket.
-    return local.bucket(sample.at, size) != local.bucket(following.at, size)
+    return _bucket_start(sample.at, size, time_zone) != _bucket_start(
+        following.at, size, time_zone
+    )
 
 
-class _LocalTime:
-    """Local time in one zone; offsets change on quarter hours, each looked up once."""
+@functools.lru_cache(maxsize=20_000)  # the series spans about 6,000 quarters
+def _offset(time_zone: tzinfo, quarter: int) -> int:
+    """The zone's offset from UTC in seconds; it changes on quarter hours only."""
+    moment = datetime.fromtimestamp(quarter * 900, time_zone)
+    return int((moment.utcoffset() or timedelta(0)).total_seconds())
 
-    MAX_KEPT: Final = 20_000  # the series spans about 6,000 quarters
 
-    def __init__(self, time_zone: tzinfo) -> None:
-        self.time_zone = time_zone
-        self._offsets: dict[int, int] = {}
-
-    def bucket(self, at: int, size: timedelta) -> int:
-        """The number of the ``size`` bucket of local time that ``at`` falls in."""
-        return (at + self._offset(at)) // int(size.total_seconds())
-
-    def bucket_start(self, at: int, size: timedelta) -> int:
-        """When the ``size`` bucket of local time that ``at`` falls in began."""
-        offset = self._offset(at)
-        seconds = int(size.total_seconds())
-        return (at + offset) // seconds * seconds - offset
-
-    def _offset(self, at: int) -> int:
-        """The zone's offset from UTC at ``at``, in seconds."""
-        quarter = at // 900
-        if (offset := self._offsets.get(quarter)) is None:
-            if len(self._offsets) >= self.MAX_KEPT:
-                self._offsets.clear()
-            moment = datetime.fromtimestamp(quarter * 900, self.time_zone)
-            offset = int((moment.utcoffset() or timedelta(0)).total_seconds())
-            self._offsets[quarter] = offset
-        return offset
+def _bucket_start(at: int, size: timedelta, time_zone: tzinfo) -> int:
+    """When the ``size`` bucket of local time that ``at`` falls in began."""
+    offset = _offset(time_zone, at // 900)
+    seconds = int(size.total_seconds())
+    return (at + offset) // seconds * seconds - offset
 
 
 class BalanceHistory:
@@ -552,6 +543,8 @@ class BalanceHistory:
             "currencies": {
                 currency: {
                     "since": history.since,
+                    "arrivals_since": history.arrivals_since,
+                    "peak": str(history.peak),
                     "samples": [sample.as_list() for sample in history.samples],
                 }
                 for currency, history in self.currencies.items()
@@ -564,12 +557,8 @@ class BalanceHistory:
         currencies = data.get("currencies")
         if not isinstance(currencies, dict):
             raise UnreadableMemoryError("currencies is not an object")
-        return cls(
-            {
-                currency: _stored_series(currency, stored)
-                for currency, stored in currencies.items()
-            }
-        )
+        items = currencies.items()
+        return cls({code: _stored_series(code, series) for code, series in items})
 
 
 def _stored_series(currency: str, stored: Any) -> CurrencyHistory:
@@ -581,10 +570,9 @@ def _stored_series(currency: str, stored: Any) -> CurrencyHistory:
         raise UnreadableMemoryError("samples is not a list")
     samples = [Sample.from_list(item) for item in items]
     if any(
-        after.spent < before.spent
-        or after.blind < before.blind
-        or after.blind_spent < before.blind_spent
+        getattr(after, name) < getattr(before, name)
         for before, after in itertools.pairwise(samples)
+        for name in ("spent", "blind", "blind_spent", "top_ups", "grants")
     ):
         raise UnreadableMemoryError("a stored series goes back in spend")
     # Readings stamped by a clock set back later are kept, in the order read,
@@ -594,4 +582,10 @@ def _stored_series(currency: str, stored: Any) -> CurrencyHistory:
             samples[index] = replace(samples[index], at=samples[index + 1].at)
     if samples:
         since = min(since, samples[0].at)
-    return CurrencyHistory(samples, since)
+    history = CurrencyHistory(samples, since)
+    # A store of 0.2.0 counted no arrivals, and kept no peak: its highest total.
+    last = samples[-1].at if samples else since
+    history.arrivals_since = _stored_time(stored.get("arrivals_since", last))
+    highest = max((sample.total for sample in samples), default=Decimal(0))
+    history.peak = _stored_amount(stored.get("peak", str(highest)))
+    return history

@@ -12,7 +12,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, Platform, UnitOfTime
+from homeassistant.const import PERCENTAGE, EntityCategory, Platform, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -55,19 +55,15 @@ class DeepSeekRateLimitSensorDescription(SensorEntityDescription):
 def _balance(
     pick: Callable[[CurrencyBalance], Decimal | None],
 ) -> Callable[[DeepSeekData, str], Decimal | None]:
-    def value(data: DeepSeekData, currency: str) -> Decimal | None:
-        row = data.balance_of(currency)
-        return None if row is None else pick(row)
-
-    return value
+    return lambda data, currency: (
+        None if (row := data.balance_of(currency)) is None else pick(row)
+    )
 
 
 def _spend(pick: Callable[[SpendFigures], Any]) -> Callable[[DeepSeekData, str], Any]:
-    def value(data: DeepSeekData, currency: str) -> Any:
-        figures = data.spend.get(currency)
-        return None if figures is None else pick(figures)
-
-    return value
+    return lambda data, currency: (
+        None if (figures := data.spend.get(currency)) is None else pick(figures)
+    )
 
 
 # An estimate is unknown for a new entry's first hours: it says until when.
@@ -96,6 +92,14 @@ CURRENCY_SENSORS: tuple[DeepSeekCurrencySensorDescription, ...] = (
             ("granted_balance", lambda row: row.granted),
             ("topped_up_balance", lambda row: row.topped_up),
         )
+    ),
+    DeepSeekCurrencySensorDescription(
+        key="balance_left",
+        translation_key="balance_left",
+        translation_key_one_currency="balance_left_one_currency",
+        state_class=SensorStateClass.MEASUREMENT,
+        unit_fn=lambda _currency: PERCENTAGE,
+        value_fn=_spend(lambda figures: figures.balance_left),
     ),
     DeepSeekCurrencySensorDescription(
         key="spend_today",
@@ -217,11 +221,8 @@ async def async_setup_entry(
     def add_what_exists() -> None:
         nonlocal rate_limits_added
         data = coordinator.data
-        shown = list(
-            dict.fromkeys(
-                (*added_currencies, *registered_currencies, *data.currencies_shown)
-            )
-        )
+        known = (*added_currencies, *registered_currencies, *data.currencies_shown)
+        shown = list(dict.fromkeys(known))
         entities: list[SensorEntity] = [
             DeepSeekCurrencySensor(
                 coordinator, description, currency, one_currency=len(shown) == 1
@@ -248,22 +249,21 @@ def _registered(
     hass: HomeAssistant, entry: DeepSeekConfigEntry
 ) -> tuple[list[str], bool]:
     """The currencies with sensors in the registry, and whether rate limits have."""
-    prefix = f"{entry.entry_id}_"
+    suffixes = [
+        registry_entry.unique_id.removeprefix(f"{entry.entry_id}_")
+        for registry_entry in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+        if registry_entry.domain == Platform.SENSOR
+    ]
     currency_keys = {description.key for description in CURRENCY_SENSORS}
+    currencies = [
+        code
+        for currency, _, key in (suffix.partition("_") for suffix in suffixes)
+        if key in currency_keys and (code := currency_code(currency))
+    ]
     rate_limit_keys = {description.key for description in RATE_LIMIT_SENSORS}
-    currencies: list[str] = []
-    rate_limits = False
-    for registry_entry in er.async_entries_for_config_entry(
-        er.async_get(hass), entry.entry_id
-    ):
-        if registry_entry.domain != Platform.SENSOR:
-            continue
-        suffix = registry_entry.unique_id.removeprefix(prefix)
-        currency, _, key = suffix.partition("_")
-        if key in currency_keys and (code := currency_code(currency)):
-            currencies.append(code)
-        rate_limits |= suffix in rate_limit_keys
-    return currencies, rate_limits
+    return currencies, not rate_limit_keys.isdisjoint(suffixes)
 
 
 class DeepSeekCurrencySensor(DeepSeekEntity, SensorEntity):
@@ -293,15 +293,10 @@ class DeepSeekCurrencySensor(DeepSeekEntity, SensorEntity):
     @override
     def available(self) -> bool:
         """Unavailable when the currency is gone or a balance was unreadable."""
-        data = self.coordinator.data
-        return (
-            super().available
-            and data.balance_of(self.currency) is not None
-            and not (
-                self.entity_description.unavailable_without_value
-                and self.native_value is None
-            )
-        )
+        gone = self.coordinator.data.balance_of(self.currency) is None
+        description = self.entity_description
+        unreadable = description.unavailable_without_value and self.native_value is None
+        return super().available and not gone and not unreadable
 
     @property
     @override
@@ -335,12 +330,9 @@ class DeepSeekRateLimitSensor(DeepSeekEntity, SensorEntity):
     @property
     @override
     def native_value(self) -> float | None:
-        rate_limits = self.coordinator.data.rate_limits
-        return (
-            None
-            if rate_limits is None
-            else self.entity_description.value_fn(rate_limits)
-        )
+        if (rate_limits := self.coordinator.data.rate_limits) is None:
+            return None
+        return self.entity_description.value_fn(rate_limits)
 
     @override
     def shown_now(self) -> tuple[Any, ...]:

@@ -9,6 +9,7 @@ test, decides what is sent. The demo's dashboard is seen in ``test_dashboard.py`
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+import json
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,7 @@ async def test_a_real_account_shows_its_entities_and_no_rate_limits(
         f"sensor.{P}_total_balance_cny": "110.00",
         f"sensor.{P}_granted_balance_cny": "10.00",
         f"sensor.{P}_top_up_balance_cny": "100.00",
+        f"sensor.{P}_balance_left_of_last_top_up": "100",
         f"sensor.{P}_spend_today_cny": "0",
         f"sensor.{P}_spend_this_month_cny": "0",
         f"sensor.{P}_spend_per_day_cny": "unknown",
@@ -193,6 +195,32 @@ async def test_a_real_account_shows_its_entities_and_no_rate_limits(
         if entity["platform"] == "deepseek_balance"
         and ("requests" in entity["entity_id"] or "tokens" in entity["entity_id"])
     ]
+
+
+async def test_the_spending_action_answers_over_the_websocket(live: Live) -> None:
+    """Called as the frontend calls an action that returns a response."""
+    answer = await live.api.ws(
+        {
+            "type": "call_service",
+            "domain": DOMAIN,
+            "service": "get_spending",
+            "service_data": {"config_entry_id": live.entry_id},
+            "return_response": True,
+        }
+    )
+    response = answer["response"]
+    print(f"\nget_spending: {json.dumps(response, indent=2)}")  # noqa: T201
+
+    end = response["end_date"]  # today, in Home Assistant's time zone
+    assert response["start_date"] == f"{end[:8]}01"
+    cny = response["currencies"]["CNY"]
+    assert set(cny) == {"spent", "top_ups", "grants", "complete", "balance", "days"}
+    assert (cny["spent"], cny["balance"], cny["complete"]) == (0.0, 110.0, False)
+    assert [day["date"] for day in cny["days"]] == [
+        f"{end[:8]}{day:02}" for day in range(1, int(end[8:]) + 1)
+    ]
+    # The entry began today: no day of this month is wholly accounted for.
+    assert [day["complete"] for day in cny["days"]] == len(cny["days"]) * [False]
 
 
 @pytest.mark.parametrize(
