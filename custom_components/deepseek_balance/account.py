@@ -1,8 +1,4 @@
-"""One poll's view of the account, from the answer and the entry's memory; no HA here.
-
-The memory survives restarts: money that arrived while Home Assistant was off, or a
-limit an options change crossed, is reported once, at the first poll that sees it.
-"""
+"""One poll's view of the account, from its answer and the entry's memory; no HA."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace

@@ -204,9 +204,11 @@ class DeepSeekClient:
     ) -> None:
         """Bind the key to one base URL; ``clock``: now, for headers naming a moment."""
         self._session = session
-        self._base_url = validate_base_url(base_url)
+        url = validate_base_url(base_url)
+        # The base URL requests go to, without a trailing slash.
+        self.base_url: Final = str(url).rstrip("/")
         self._urls: Final = {
-            path: self._base_url.with_path(self._base_url.path.rstrip("/") + path)
+            path: url.with_path(url.path.rstrip("/") + path)
             for path in (BALANCE_PATH, MODELS_PATH)
         }
         self._timing = timing
@@ -217,11 +219,6 @@ class DeepSeekClient:
         }
         # An answer equal to the last one is not decoded again.
         self._last_balance: tuple[bytes, Balance] | None = None
-
-    @property
-    def base_url(self) -> str:
-        """The base URL requests go to, without a trailing slash."""
-        return str(self._base_url).rstrip("/")
 
     @override
     def __repr__(self) -> str:

@@ -208,15 +208,15 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         from_environment = "" if entry else environment_key()
         # A key left out is the environment's or, reconfiguring, the entry's.
         key_left_out = from_environment
-        left_out = default_base_url()
+        url_left_out = default_base_url()
         if entry is not None:
-            left_out = entry.data[CONF_BASE_URL]
+            url_left_out = entry.data[CONF_BASE_URL]
             if self.source == SOURCE_RECONFIGURE:
                 key_left_out = entry.data[CONF_API_KEY]
-        base_url, error = left_out, None
+        base_url, error = url_left_out, None
         if user_input is not None:
             advanced: Mapping[str, str] = user_input.get(SECTION_ADVANCED, {})
-            base_url = advanced.get(CONF_BASE_URL, left_out)
+            base_url = advanced.get(CONF_BASE_URL, url_left_out)
             data, error = await self._async_check(
                 user_input.get(CONF_API_KEY, "").strip() or key_left_out, base_url
             )
@@ -225,7 +225,7 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         custom = base_url.strip().rstrip("/") != default_base_url()
         schema = credentials_schema(
             key_required=not (from_environment or self.source == SOURCE_RECONFIGURE),
-            base_url=left_out,
+            base_url=url_left_out,
             show_base_url=custom or error in ("invalid_url", "cannot_connect"),
         )
         return self.async_show_form(
@@ -304,7 +304,7 @@ class DeepSeekOptionsFlow(OptionsFlowWithReload):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The poll interval, and the limits in the currency set or else the funded."""
+        """The poll interval, and the limits stored with their currency."""
         entry = self.config_entry
         # The account's currencies, the one it runs on first; CNY until known.
         currencies = [DEEPSEEK_CURRENCY]
@@ -312,8 +312,9 @@ class DeepSeekOptionsFlow(OptionsFlowWithReload):
             data = entry.runtime_data.data
             funded = data.funded_currency or DEEPSEEK_CURRENCY
             currencies = list(dict.fromkeys([funded, *data.currencies_shown]))
+        # The one set while offered beside the funded one, else the funded one.
         currency = entry.options.get(CONF_LIMIT_CURRENCY)
-        if currency not in currencies[1:]:  # the one set, while offered beside
+        if currency not in currencies[1:]:
             currency = currencies[0]
         errors: dict[str, str] = {}
         if user_input is not None:
