@@ -52,15 +52,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def write_config(config_dir: Path, *, http_port: int) -> None:
+def write_config(
+    config_dir: Path, *, http_port: int, link_integration: bool = True
+) -> None:
     """A minimal configuration with the integration from the working tree.
 
-    Home Assistant listens on 127.0.0.1 at ``http_port`` only.
+    Home Assistant listens on 127.0.0.1 at ``http_port`` only. Without
+    ``link_integration``, ``custom_components`` is an empty folder instead, for the
+    Marketplace to install releases into.
     """
     config_dir.mkdir(parents=True, exist_ok=True)
-    link = config_dir / "custom_components"
-    if not link.exists():
-        link.symlink_to(ROOT / "custom_components", target_is_directory=True)
+    components = config_dir / "custom_components"
+    if not link_integration:
+        components.mkdir(exist_ok=True)
+    elif not components.exists():
+        components.symlink_to(ROOT / "custom_components", target_is_directory=True)
     (config_dir / "configuration.yaml").write_text(
         "homeassistant:\n"
         "  name: DeepSeek demo\n"

@@ -94,18 +94,28 @@ def test_brand_icons_are_square_pngs_of_the_right_size() -> None:
 
 
 def test_manifest_changelog_hacs_and_project_name_one_release() -> None:
-    """The manifest's version is the changelog's newest, and HACS installs its zip."""
+    """The manifest's version is the changelog's newest, and HACS installs its zip.
+
+    tests/test_release.py builds that zip; here, the release workflow builds it with
+    scripts/release and attaches the file hacs.json names.
+    """
     version = json.loads((COMPONENT / "manifest.json").read_text())["version"]
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     releases = re.findall(
         r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", changelog, re.MULTILINE
     )
     hacs = json.loads((ROOT / "hacs.json").read_text())
-    workflow = (ROOT / ".github/workflows/release.yml").read_text()
+    workflow = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text())
+    steps = workflow["jobs"]["release"]["steps"]
+    runs = [step["run"].split() for step in steps if "run" in step]
+    (upload,) = [
+        step["with"] for step in steps if "action-gh-release" in step.get("uses", "")
+    ]
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
     assert releases[0] == version == project["version"]
     assert f"[{version}]: " in changelog  # its link at the foot
     assert hacs["zip_release"] is True
-    assert f"files: {hacs['filename']}" in workflow
-    assert f"zip -r ../../{hacs['filename']}" in workflow
+    assert [run[:3] for run in runs] == [["scripts/release", "--out", "dist"]]
+    assert upload["files"] == f"dist/{hacs['filename']}"
+    assert upload["body_path"] == "dist/release-notes.md"

@@ -116,7 +116,12 @@ def test_the_readme_is_for_users_and_names_the_two_commands() -> None:
     assert "scripts/setup" in development
     assert "scripts/test" in development
     assert "(CONTRIBUTING.md)" in development
-    for contributors_only in ("uv.lock", "_simulator/state", "scripts/bench"):
+    for contributors_only in (
+        "uv.lock",
+        "_simulator/state",
+        "scripts/bench",
+        "scripts/release",
+    ):
         assert contributors_only not in README, contributors_only
         assert contributors_only in CONTRIBUTING, contributors_only
 

@@ -1,9 +1,4 @@
-"""One poll's view of the account, from the answer and the entry's memory; no HA here.
-
-Activities come from comparing the answer with the memory, which survives restarts:
-money that arrived while Home Assistant was off, or a limit crossed by an options
-change, is reported once, at the first poll that sees it; an unchanged account, never.
-"""
+"""One poll's view of the account, from its answer and the entry's memory; no HA."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -68,9 +63,8 @@ class LastKnown:
 
     def remember_budget(self, *, over_budget: bool | None, month: str) -> None:
         """Keep whether this month is over budget; ``None`` keeps what was known."""
-        if over_budget is None:
-            return
-        if (over_budget, month) != (self.over_budget, self.budget_month):
+        known = (self.over_budget, self.budget_month)
+        if over_budget is not None and (over_budget, month) != known:
             self.over_budget, self.budget_month = over_budget, month
             self.revision += 1
 
@@ -98,7 +92,6 @@ class EntryMemory:
     last_view: tuple[Snapshot, DeepSeekData, datetime, datetime] | None = field(
         default=None, repr=False, compare=False
     )
-
     # Today's calendar, kept until the day ends. Not stored.
     calendar: Calendar | None = field(default=None, repr=False, compare=False)
 
@@ -139,14 +132,12 @@ class ApiStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The options' limits, 0 for off, in ``currency`` or else the funded one.
-
-    Stored with their currency: the funded currency can change, the amounts cannot.
-    """
+    """The options' limits, 0 for off, in ``currency`` or else the funded one."""
 
     threshold: Decimal
     days: Decimal
     monthly_budget: Decimal = Decimal(0)
+    # Stored with the amounts: the funded currency can change, the amounts cannot.
     currency: str | None = None
 
     @classmethod
@@ -203,11 +194,7 @@ class PollTime:
 def remember_poll(
     memory: EntryMemory, snapshot: Snapshot, poll: PollTime, limits: Limits
 ) -> DeepSeekData:
-    """Record what a poll brought in the memory; return the view of it.
-
-    A row whose parts contradict its total is shown as sent, but judged by its last
-    trusted total: it can neither raise an alert nor pick another funded currency.
-    """
+    """Record what a poll brought in the memory; return the view of it."""
     at, time_zone = poll.at, poll.time_zone
     if (unchanged := memory.view_of_unchanged(snapshot, at)) is not None:
         return unchanged
@@ -226,6 +213,8 @@ def remember_poll(
         for currency, figures in memory.history.figures(at, calendar).items()
         if currency in read
     }
+    # A row shown as sent but contradicting itself can neither alert nor pick the
+    # funded currency: it is judged by its last trusted total.
     totals = {row.currency: _trusted_total(memory, row) for row in balance.balances}
     funded = funded_currency(totals)
     judged = limits.currency or funded  # never another currency than the limits'
@@ -233,7 +222,7 @@ def remember_poll(
     figures = None if judged is None else spend.get(judged)
     low_balance = is_low(total, figures, limits)
     last_known = memory.last_known
-    if low_balance and last_known.low_balance is False and total is not None:
+    if low_balance and last_known.low_balance is False:
         activities.append(
             Activity(
                 ActivityKind.LOW_BALANCE,
@@ -242,8 +231,7 @@ def remember_poll(
                 days_remaining=None if figures is None else figures.days_remaining,
             )
         )
-    pays = can_pay(balance)
-    if pays is False and last_known.available is True:
+    if balance.is_available is False and last_known.available is True:
         activities.append(Activity(ActivityKind.ACCOUNT_UNAVAILABLE))
     over_budget = is_over_budget(figures, limits.monthly_budget)
     month = calendar.month_start.strftime("%Y-%m")
@@ -261,7 +249,7 @@ def remember_poll(
                 budget=limits.monthly_budget,
             )
         )
-    last_known.remember(low_balance=low_balance, available=pays)
+    last_known.remember(low_balance=low_balance, available=balance.is_available)
     last_known.remember_budget(over_budget=over_budget, month=month)
     last_known.add_pending(activity.event for activity in activities)
     rate_limits = snapshot.rate_limits
@@ -300,22 +288,15 @@ def currencies_to_show(balance: Balance, funded: str | None) -> list[str]:
 def _keep_followed_currencies(memory: EntryMemory, balance: Balance) -> Balance:
     """Keep the first ``MAX_CURRENCIES`` seen, for good: no entities without end."""
     followed = memory.history.currencies
-    room = MAX_CURRENCIES - len(followed)
-    rows = []
-    for row in balance.balances:
-        if row.currency in followed:
-            rows.append(row)
-        elif room > 0:
-            rows.append(row)
-            room -= 1
+    new = [row.currency for row in balance.balances if row.currency not in followed]
+    kept = {*followed, *new[: max(MAX_CURRENCIES - len(followed), 0)]}
+    rows = [row for row in balance.balances if row.currency in kept]
     if len(rows) == len(balance.balances):
         return balance
     notice = Notice(
-        kind="too_many_currencies",
-        message=(
-            f"balance_infos lists more than the {MAX_CURRENCIES} currencies an entry "
-            "follows (the first it saw); the others are ignored"
-        ),
+        "too_many_currencies",
+        f"balance_infos lists more than the {MAX_CURRENCIES} currencies an entry "
+        "follows (the first it saw); the others are ignored",
     )
     return replace(balance, balances=tuple(rows), notices=(*balance.notices, notice))
 
@@ -329,15 +310,13 @@ def _trusted_total(memory: EntryMemory, row: CurrencyBalance) -> Decimal | None:
 
 def funded_currency(totals: Mapping[str, Decimal | None]) -> str | None:
     """The currency the account runs on: the largest known total, CNY on a tie."""
-    known = [
-        (total, currency == DEEPSEEK_CURRENCY, currency)
-        for currency, total in totals.items()
-        if total is not None
-    ]
-    if not known:
-        return None
+    known = {currency: total for currency, total in totals.items() if total is not None}
     # max() keeps the first of equal keys, so a tie between others goes by order.
-    return max(known, key=lambda item: item[:2])[2]
+    return max(
+        known,
+        key=lambda currency: (known[currency], currency == DEEPSEEK_CURRENCY),
+        default=None,
+    )
 
 
 # Each kind of client error, first match wins; any other is the API's.
@@ -348,11 +327,6 @@ _ERROR_STATUS: Final = (
 )
 
 
-def can_pay(balance: Balance) -> bool | None:
-    """Whether the account can pay: DeepSeek's verdict, never guessed from amounts."""
-    return balance.is_available
-
-
 def api_status(balance: Balance | None, error: BaseException | None) -> ApiStatus:
     """The status after a poll: its error's, or what its answer says."""
     if error is not None:
@@ -360,7 +334,7 @@ def api_status(balance: Balance | None, error: BaseException | None) -> ApiStatu
             (status for kind, status in _ERROR_STATUS if isinstance(error, kind)),
             ApiStatus.API_ERROR,
         )
-    if balance is not None and can_pay(balance) is False:
+    if balance is not None and balance.is_available is False:
         return ApiStatus.ACCOUNT_UNAVAILABLE
     if balance is not None and not (
         balance.balances and all(row.is_readable for row in balance.balances)
@@ -402,14 +376,13 @@ IDLE_PROBE_SLACK: Final = timedelta(seconds=5)
 FAILURES_BEFORE_BACK_OFF: Final = 3
 
 
+@dataclass
 class RateLimitProbe:
     """Probe at every poll while the answers carry rate limits, else every 10 min."""
 
-    def __init__(self) -> None:
-        """Due at once: the first poll finds out what this account sends."""
-        self.last_run: datetime | None = None
-        self.rate_limits: RateLimits | None = None
-        self.failures = 0
+    last_run: datetime | None = None  # due at once: to find out what the account sends
+    rate_limits: RateLimits | None = None
+    failures: int = 0
 
     @property
     def headers_seen(self) -> bool:
@@ -427,13 +400,9 @@ class RateLimitProbe:
     def record(self, now: datetime, rate_limits: RateLimits | None) -> None:
         """Keep what a probe read; ``None`` means it failed."""
         self.last_run = now
-        if rate_limits is not None:
+        self.failures = 0 if rate_limits is not None else self.failures + 1
+        if rate_limits is not None or self.failures >= FAILURES_BEFORE_BACK_OFF:
             self.rate_limits = rate_limits
-            self.failures = 0
-            return
-        self.failures += 1
-        if self.failures >= FAILURES_BEFORE_BACK_OFF:
-            self.rate_limits = None
 
 
 # How long the last figures stay shown, saying why, while polls fail: a minute-old
@@ -447,13 +416,12 @@ def grace(status: ApiStatus) -> timedelta:
     return RATE_LIMITED_GRACE if status is ApiStatus.RATE_LIMITED else FAILURE_GRACE
 
 
+@dataclass
 class Outage:
     """Since when polls fail, until when to wait; in the loop's monotonic seconds."""
 
-    def __init__(self) -> None:
-        """No outage yet."""
-        self.since: float | None = None
-        self.quiet_until: float | None = None
+    since: float | None = None
+    quiet_until: float | None = None
 
     def quiet_for(self, clock: float) -> float | None:
         """The seconds DeepSeek still asked to wait, if it asked."""

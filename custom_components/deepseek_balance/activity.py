@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 
 class ActivityKind(StrEnum):
@@ -15,6 +15,16 @@ class ActivityKind(StrEnum):
     LOW_BALANCE = "low_balance"
     ACCOUNT_UNAVAILABLE = "account_unavailable"
     OVER_BUDGET = "over_budget"
+
+
+# The attributes of each kind's event; over budget, the amount is the projection.
+_ATTRIBUTES: Final = {
+    ActivityKind.TOP_UP: ("amount", "currency", "exact"),
+    ActivityKind.GRANT: ("amount", "currency", "exact"),
+    ActivityKind.LOW_BALANCE: ("amount", "currency", "days_remaining"),
+    ActivityKind.ACCOUNT_UNAVAILABLE: (),
+    ActivityKind.OVER_BUDGET: ("amount", "spend", "budget", "currency"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,36 +44,16 @@ class Activity:
     @property
     def attributes(self) -> dict[str, Any]:
         """The event's attributes: what the kind of activity carries."""
-        match self.kind:
-            case ActivityKind.TOP_UP | ActivityKind.GRANT:
-                return {
-                    "amount": _number(self.amount),
-                    "currency": self.currency,
-                    "exact": self.exact,
-                }
-            case ActivityKind.LOW_BALANCE:
-                return {
-                    "amount": _number(self.amount),
-                    "currency": self.currency,
-                    "days_remaining": _number(self.days_remaining),
-                }
-            case ActivityKind.OVER_BUDGET:  # the amount is the month's projection
-                return {
-                    "amount": _number(self.amount),
-                    "spend": _number(self.spend),
-                    "budget": _number(self.budget),
-                    "currency": self.currency,
-                }
-        return {}
+        carried = {name: getattr(self, name) for name in _ATTRIBUTES[self.kind]}
+        return {
+            name: float(value) if isinstance(value, Decimal) else value
+            for name, value in carried.items()
+        }
 
     @property
     def event(self) -> ActivityEvent:
         """The event that tells of it."""
         return ActivityEvent(self.kind, self.attributes)
-
-
-def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
 
 
 @dataclass(frozen=True, slots=True)

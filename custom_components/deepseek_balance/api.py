@@ -1,7 +1,4 @@
-"""Asynchronous client for the account endpoints of the DeepSeek API.
-
-It needs only aiohttp and an injected session, so it can be published as a library.
-"""
+"""Client of the DeepSeek API's account endpoints; only aiohttp, so a library."""
 
 import asyncio
 from collections.abc import Callable, Mapping
@@ -28,6 +25,8 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 BALANCE_PATH: Final = "/user/balance"
 MODELS_PATH: Final = "/v1/models"
 RATE_LIMIT_HEADER_PREFIX: Final = "x-ratelimit-"
+# A balance_infos row's amounts, in CurrencyBalance's order.
+AMOUNT_NAMES: Final = ("total_balance", "granted_balance", "topped_up_balance")
 
 # What a real account can say. Beyond it a figure is unreadable, never believed.
 MAX_AMOUNT: Final = Decimal(10) ** 12
@@ -140,6 +139,7 @@ class Notice:
 class Balance:
     """The answer of ``/user/balance``: one row per currency, in DeepSeek's order."""
 
+    # Whether the account can pay: DeepSeek's verdict, never guessed from amounts.
     is_available: bool | None
     balances: tuple[CurrencyBalance, ...]
     notices: tuple[Notice, ...] = ()
@@ -204,9 +204,11 @@ class DeepSeekClient:
     ) -> None:
         """Bind the key to one base URL; ``clock``: now, for headers naming a moment."""
         self._session = session
-        self._base_url = validate_base_url(base_url)
+        url = validate_base_url(base_url)
+        # The base URL requests go to, without a trailing slash.
+        self.base_url: Final = str(url).rstrip("/")
         self._urls: Final = {
-            path: self._base_url.with_path(self._base_url.path.rstrip("/") + path)
+            path: url.with_path(url.path.rstrip("/") + path)
             for path in (BALANCE_PATH, MODELS_PATH)
         }
         self._timing = timing
@@ -217,11 +219,6 @@ class DeepSeekClient:
         }
         # An answer equal to the last one is not decoded again.
         self._last_balance: tuple[bytes, Balance] | None = None
-
-    @property
-    def base_url(self) -> str:
-        """The base URL requests go to, without a trailing slash."""
-        return str(self._base_url).rstrip("/")
 
     @override
     def __repr__(self) -> str:
@@ -242,28 +239,23 @@ class DeepSeekClient:
         return parse_rate_limits(headers, now=self._clock())
 
     async def snapshot(self, *, probe_rate_limits: bool = True) -> Snapshot:
-        """Fetch the balance and, concurrently, the rate limits if asked.
-
-        A failed probe leaves ``rate_limits`` ``None``: it must not hide a good balance.
-        """
+        """The balance and rate limits; a failed probe must not hide a good balance."""
         if not probe_rate_limits:
             return Snapshot(balance=await self.balance(), rate_limits=None)
-        balance, rate_limits = await asyncio.gather(
+        balance, probed = await asyncio.gather(
             self.balance(), self.rate_limits(), return_exceptions=True
         )
         if isinstance(balance, BaseException):
             raise balance
-        if (
-            isinstance(rate_limits, DeepSeekRateLimitError)
-            and rate_limits.rate_limits.present
-        ):
-            # Refused for its rate, the probe still read the limits it hit.
-            return Snapshot(balance=balance, rate_limits=rate_limits.rate_limits)
-        if isinstance(rate_limits, DeepSeekError):
-            _LOGGER.debug("Rate-limit probe failed: %s", rate_limits)
-            return Snapshot(balance=balance, rate_limits=None)
-        if isinstance(rate_limits, BaseException):
-            raise rate_limits
+        rate_limits: RateLimits | None = None
+        if isinstance(probed, DeepSeekRateLimitError) and probed.rate_limits.present:
+            rate_limits = probed.rate_limits  # refused, it still read the limits hit
+        elif isinstance(probed, DeepSeekError):
+            _LOGGER.debug("Rate-limit probe failed: %s", probed)
+        elif isinstance(probed, BaseException):
+            raise probed
+        else:
+            rate_limits = probed
         return Snapshot(balance=balance, rate_limits=rate_limits)
 
     async def _get(self, path: str) -> tuple[int, Mapping[str, str], bytes]:
@@ -275,7 +267,12 @@ class DeepSeekClient:
             return await self._get_once(path, timing.request_timeout)
         except (DeepSeekConnectionError, DeepSeekResponseError) as err:
             left = deadline - loop.time() - timing.retry_delay
-            if not is_worth_asking_again(err) or left < MIN_RETRY_TIMEOUT:
+            # No answer, or a plain 5xx, may be gone a second later; nothing else is.
+            passing = (
+                isinstance(err, DeepSeekConnectionError)
+                or err.status >= HTTPStatus.INTERNAL_SERVER_ERROR
+            )
+            if not passing or left < MIN_RETRY_TIMEOUT:
                 raise
             _LOGGER.debug("Asking %s again in %g s: %s", path, timing.retry_delay, err)
         await asyncio.sleep(timing.retry_delay)
@@ -308,16 +305,6 @@ class DeepSeekClient:
                 f"Answer larger than {MAX_BODY_BYTES} bytes", response.status
             )
         return response.status, response.headers, body
-
-
-def is_worth_asking_again(error: DeepSeekError) -> bool:
-    """Whether a failure may be gone a second later: no answer, or a plain 5xx."""
-    if isinstance(error, DeepSeekConnectionError):
-        return True
-    return (
-        isinstance(error, DeepSeekResponseError)
-        and error.status >= HTTPStatus.INTERNAL_SERVER_ERROR
-    )
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
@@ -379,61 +366,45 @@ def parse_balance(data: Any) -> Balance:
         raise DeepSeekResponseError("is_available is not a boolean", 200)
     rows: dict[str, CurrencyBalance] = {}
     disagreeing: set[str] = set()
-    notices: dict[str, Notice] = {}  # one of each kind
+    notices: dict[str, str] = {}  # the first message of each kind
     for item in items:
         if not isinstance(item, dict):
             raise DeepSeekResponseError("A balance_infos row is not an object", 200)
         # DeepSeek's own currency when the row names none.
         named = item.get("currency")
-        currency = "CNY" if named is None else currency_code(named)
-        if currency is None:
-            notices.setdefault("invalid_currency", _invalid_currency(item))
+        if (currency := "CNY" if named is None else currency_code(named)) is None:
+            notices.setdefault(
+                "invalid_currency",
+                f"ignored a balance_infos row whose currency, {_described(named)}, "
+                "is not a three-letter code",
+            )
             continue
-        row = _parse_row(currency, item)
+        row = CurrencyBalance(
+            currency, *(parse_amount(item.get(name)) for name in AMOUNT_NAMES)
+        )
         if rows.setdefault(currency, row) != row:
             disagreeing.add(currency)
     for currency, row in rows.items():
-        notice: Notice | None
         if currency in disagreeing:
             # Neither row can be believed: the currency is unreadable in this answer.
             rows[currency] = CurrencyBalance(currency, None, None, None)
-            notice = _listed_twice(currency)
-        else:
-            notice = _distrusted(row)
-        if notice is not None:
-            notices.setdefault(notice.kind, notice)
+            notices.setdefault(
+                "duplicate_currency",
+                f"balance_infos lists {currency} more than once, with different "
+                f"amounts; {currency} is unreadable in this answer",
+            )
+        elif (notice := _distrusted(row)) is not None:
+            notices.setdefault(notice.kind, notice.message)
     return Balance(
         is_available=is_available,
         balances=tuple(rows.values()),
-        notices=tuple(notices.values()),
-    )
-
-
-def _invalid_currency(item: dict[str, Any]) -> Notice:
-    return Notice(
-        kind="invalid_currency",
-        message=(
-            "ignored a balance_infos row whose currency, "
-            f"{_described(item.get('currency'))}, is not a three-letter code"
-        ),
-    )
-
-
-def _listed_twice(currency: str) -> Notice:
-    return Notice(
-        kind="duplicate_currency",
-        message=(
-            f"balance_infos lists {currency} more than once, with different amounts; "
-            f"{currency} is unreadable in this answer"
-        ),
+        notices=tuple(Notice(kind, message) for kind, message in notices.items()),
     )
 
 
 def default_base_url() -> str:
     """DEEPSEEK_BASE_URL, a gateway as OPENAI_BASE_URL is, else DeepSeek's own."""
-    return os.environ.get(BASE_URL_ENV_VAR, "").strip().rstrip("/") or (
-        DEFAULT_BASE_URL
-    )
+    return os.environ.get(BASE_URL_ENV_VAR, "").strip().rstrip("/") or DEFAULT_BASE_URL
 
 
 def currency_code(value: Any) -> str | None:
@@ -450,38 +421,21 @@ def _described(value: Any) -> str:
     return f"a JSON {type(value).__name__}"
 
 
-def _parse_row(currency: str, item: dict[str, Any]) -> CurrencyBalance:
-    return CurrencyBalance(
-        currency=currency,
-        total=parse_amount(item.get("total_balance")),
-        granted=parse_amount(item.get("granted_balance")),
-        topped_up=parse_amount(item.get("topped_up_balance")),
-    )
-
-
 def _distrusted(row: CurrencyBalance) -> Notice | None:
     """A notice for a row's unreadable amounts, or for parts that contradict it."""
-    amounts = {
-        "total_balance": row.total,
-        "granted_balance": row.granted,
-        "topped_up_balance": row.topped_up,
-    }
-    if unreadable := [name for name, amount in amounts.items() if amount is None]:
+    amounts = zip(AMOUNT_NAMES, (row.total, row.granted, row.topped_up), strict=True)
+    if unreadable := [name for name, amount in amounts if amount is None]:
         return Notice(
-            kind="unreadable_amount",
-            message=(
-                f"{row.currency}: {', '.join(unreadable)} is unreadable "
-                f"(missing, not a number, or beyond {MAX_AMOUNT:,})"
-            ),
+            "unreadable_amount",
+            f"{row.currency}: {', '.join(unreadable)} is unreadable "
+            f"(missing, not a number, or beyond {MAX_AMOUNT:,})",
         )
     if not row.is_consistent:
         return Notice(
-            kind="inconsistent_parts",
-            message=(
-                f"{row.currency}: granted_balance + topped_up_balance is not "
-                "total_balance; the row is shown as sent but not used for spend, "
-                "forecasts or events"
-            ),
+            "inconsistent_parts",
+            f"{row.currency}: granted_balance + topped_up_balance is not "
+            "total_balance; the row is shown as sent but not used for spend, "
+            "forecasts or events",
         )
     return None
 
@@ -533,31 +487,22 @@ def parse_reset(value: str | None, *, now: datetime) -> timedelta | None:
     """Time until a reset: a Go duration (``6m0s``), seconds, Unix or RFC 3339 time."""
     if value is None or not (text := value.strip()):
         return None
-    reset_after = _parse_reset(text, now=now)
-    if reset_after is None or reset_after.total_seconds() > MAX_COUNT:
-        return None
-    return reset_after
-
-
-def _parse_reset(text: str, *, now: datetime) -> timedelta | None:
     try:
         if _GO_DURATION.fullmatch(text):
-            return timedelta(
-                seconds=float(
-                    sum(
-                        Decimal(number) * _GO_UNIT_SECONDS[unit]
-                        for number, unit in _GO_DURATION_PART.findall(text)
-                    )
-                )
+            seconds = sum(
+                Decimal(number) * _GO_UNIT_SECONDS[unit]
+                for number, unit in _GO_DURATION_PART.findall(text)
             )
-        if _UNSIGNED_NUMBER.fullmatch(text):
-            seconds = Decimal(text)
-            if seconds < _UNIX_TIMESTAMP_FLOOR:
-                return timedelta(seconds=float(seconds))
-            return _until(datetime.fromtimestamp(float(seconds), UTC), now)
-        return _until(datetime.fromisoformat(text), now)
+            reset_after = timedelta(seconds=float(seconds))
+        elif not _UNSIGNED_NUMBER.fullmatch(text):
+            reset_after = _until(datetime.fromisoformat(text), now)
+        elif (seconds := Decimal(text)) < _UNIX_TIMESTAMP_FLOOR:
+            reset_after = timedelta(seconds=float(seconds))
+        else:
+            reset_after = _until(datetime.fromtimestamp(float(seconds), UTC), now)
     except ValueError, OverflowError, OSError:
         return None
+    return None if reset_after.total_seconds() > MAX_COUNT else reset_after
 
 
 def parse_retry_after(value: str | None, *, now: datetime) -> float | None:

@@ -12,7 +12,8 @@ async def async_pre_backup(hass: HomeAssistant) -> None:
     entries: list[DeepSeekConfigEntry] = hass.config_entries.async_entries(DOMAIN)
     for entry in entries:
         if entry.state is ConfigEntryState.LOADED:
-            await entry.runtime_data.async_write_memory()
+            coordinator = entry.runtime_data
+            await coordinator.store.async_save_now(coordinator.memory)
 
 
 async def async_post_backup(hass: HomeAssistant) -> None:

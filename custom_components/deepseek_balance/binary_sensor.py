@@ -14,7 +14,7 @@ from homeassistant.components.binary_sensor import (  # type: ignore[attr-define
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .account import DeepSeekData, can_pay
+from .account import DeepSeekData
 from .coordinator import DeepSeekConfigEntry
 from .entity import DeepSeekEntity
 
@@ -31,10 +31,7 @@ class DeepSeekBinarySensorDescription(BinarySensorEntityDescription):
 
 
 def _budget_attributes(data: DeepSeekData) -> dict[str, Any]:
-    """The budget and its currency; whether this month's spend is wholly known.
-
-    Not the spend: as an attribute it would write this sensor at every busy poll.
-    """
+    """Not the spend: as an attribute it would write this sensor at every busy poll."""
     currency = data.limit_currency
     figures = None if currency is None else data.spend.get(currency)
     return {
@@ -50,7 +47,7 @@ BINARY_SENSORS: tuple[DeepSeekBinarySensorDescription, ...] = (
     DeepSeekBinarySensorDescription(
         key="account_available",
         translation_key="account_available",
-        is_on_fn=lambda data: can_pay(data.balance),
+        is_on_fn=lambda data: data.balance.is_available,
     ),
     # On below the threshold or forecast set in the options.
     DeepSeekBinarySensorDescription(

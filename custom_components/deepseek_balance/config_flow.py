@@ -15,6 +15,7 @@ except ImportError:  # pragma: no cover - the floor suite, on 2026.3.1, runs it
     import voluptuous as probatio  # type: ignore[no-redef]  # noqa: TID251
 
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
@@ -27,16 +28,13 @@ from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
-    NumberSelectorConfig,
     NumberSelectorMode,
     SelectSelector,
-    SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
-    TextSelectorConfig,
     TextSelectorType,
 )
-from homeassistant.helpers.typing import UNDEFINED, UndefinedType
+from homeassistant.helpers.typing import UNDEFINED
 from homeassistant.util import dt as dt_util
 
 from .api import DeepSeekAuthError, DeepSeekClient, DeepSeekError, default_base_url
@@ -59,8 +57,6 @@ from .const import (
 
 _LOGGER = logging.getLogger(__name__)
 
-API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-
 
 def credentials_schema(
     *, key_required: bool, base_url: str, show_base_url: bool
@@ -70,20 +66,16 @@ def credentials_schema(
     Left out, the URL is ``base_url``: a key alone never moves an entry. The section
     is optional, for API clients, and has no default, or its field's would be ignored.
     """
-    key = (
-        probatio.Required(CONF_API_KEY)
-        if key_required
-        else probatio.Optional(CONF_API_KEY)
-    )
+    key = probatio.Required if key_required else probatio.Optional
     return probatio.Schema(
         {
-            key: API_KEY_SELECTOR,
+            key(CONF_API_KEY): TextSelector({"type": TextSelectorType.PASSWORD}),
             probatio.Optional(SECTION_ADVANCED): section(
                 probatio.Schema(
                     {
                         probatio.Required(
                             CONF_BASE_URL, default=base_url
-                        ): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+                        ): TextSelector({"type": TextSelectorType.URL})
                     }
                 ),
                 {"collapsed": not show_base_url},
@@ -123,18 +115,14 @@ def options_schema(currency: str, currencies: Sequence[str]) -> probatio.Schema:
 
     def box(step: float, unit: str) -> NumberSelector:
         return NumberSelector(
-            NumberSelectorConfig(
-                step=step, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
-            )
+            {"step": step, "unit_of_measurement": unit, "mode": NumberSelectorMode.BOX}
         )
 
     choice = {}
     if len(currencies) > 1:
         choice[probatio.Required(CONF_LIMIT_CURRENCY, default=currency)] = (
             SelectSelector(
-                SelectSelectorConfig(
-                    options=list(currencies), mode=SelectSelectorMode.DROPDOWN
-                )
+                {"options": list(currencies), "mode": SelectSelectorMode.DROPDOWN}
             )
         )
     return probatio.Schema(
@@ -154,55 +142,9 @@ def options_schema(currency: str, currencies: Sequence[str]) -> probatio.Schema:
     )
 
 
-def option_errors(options: Mapping[str, float]) -> dict[str, str]:
-    """The error key of each option outside its range."""
-    return {
-        option: bounds.error
-        for option, bounds in OPTION_RANGES.items()
-        if not bounds.low <= options[option] <= bounds.high
-    }
-
-
-def option_placeholders(currency: str) -> dict[str, str]:
-    """The ranges the options' errors and descriptions name."""
-    interval = OPTION_RANGES[CONF_SCAN_INTERVAL]
-    return {
-        "currency": currency,
-        "min_interval": f"{interval.low:g}",
-        "max_interval": f"{interval.high:g}",
-        # Grouped by thin spaces, as SI writes numbers in every language.
-        "max_amount": f"{MAX_OPTION_AMOUNT:,}".replace(",", "\u202f"),
-        "max_days": f"{OPTION_RANGES[CONF_LOW_BALANCE_DAYS].high:g}",
-    }
-
-
 def environment_key() -> str:
     """The key in Home Assistant's environment; it never leaves the server."""
     return os.environ.get(API_KEY_ENV_VAR, "").strip()
-
-
-def url_placeholders() -> dict[str, str]:
-    """The URLs the forms name: hassfest keeps URLs out of the translations."""
-    return {"api_keys_url": API_KEYS_URL, "default_base_url": default_base_url()}
-
-
-def shows_base_url(error: str | None, base_url: str) -> bool:
-    """Whether the form shows the base URL: not the default, or an error is about it."""
-    custom = base_url.strip().rstrip("/") != default_base_url()
-    return custom or error in ("invalid_url", "cannot_connect")
-
-
-def submitted_base_url(user_input: Mapping[str, Any], left_out: str) -> str:
-    """The base URL of a submitted form; ``left_out`` when it holds no section."""
-    advanced: Mapping[str, str] = user_input.get(SECTION_ADVANCED, {})
-    return advanced.get(CONF_BASE_URL, left_out)
-
-
-def title_after_key_change(entry: ConfigEntry, api_key: str) -> str | UndefinedType:
-    """The automatic title follows the new key; a title the user chose stays."""
-    if entry.title == entry_title(entry.data[CONF_API_KEY]):
-        return entry_title(api_key)
-    return UNDEFINED
 
 
 class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -226,51 +168,15 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the key (and, under Advanced, the base URL), then check them."""
         if environment_key():
             return await self.async_step_environment_key(user_input)
-        return await self._async_step_new_account("user", user_input)
+        return await self._async_step_credentials("user", user_input)
 
     async def async_step_environment_key(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The user step when DEEPSEEK_API_KEY is set: an empty key means that one."""
         if not environment_key() and not (user_input or {}).get(CONF_API_KEY):
-            return await self._async_step_new_account("user", None)
-        return await self._async_step_new_account("environment_key", user_input)
-
-    async def _async_step_new_account(
-        self, step_id: str, user_input: dict[str, Any] | None
-    ) -> ConfigFlowResult:
-        """Check the key and base URL; on an error, show the form again."""
-        from_environment = environment_key()
-        errors: dict[str, str] = {}
-        base_url = default_base_url()
-        if user_input is not None:
-            base_url = submitted_base_url(user_input, base_url)
-            data, error = await self._async_check(
-                user_input.get(CONF_API_KEY, "").strip() or from_environment, base_url
-            )
-            if error is None:
-                self._async_abort_entries_match(data)
-                return self.async_create_entry(
-                    title=entry_title(data[CONF_API_KEY]), data=data
-                )
-            errors["base"] = error
-        schema = credentials_schema(
-            key_required=not from_environment,
-            base_url=default_base_url(),
-            show_base_url=shows_base_url(errors.get("base"), base_url),
-        )
-        return self.async_show_form(
-            step_id=step_id,
-            # The URL tried stays in the form; the key is never sent back.
-            data_schema=self.add_suggested_values_to_schema(
-                schema, {SECTION_ADVANCED: {CONF_BASE_URL: base_url}}
-            ),
-            errors=errors,
-            description_placeholders={
-                **url_placeholders(),
-                **({"key_end": from_environment[-4:]} if from_environment else {}),
-            },
-        )
+            return await self._async_step_credentials("user", None)
+        return await self._async_step_credentials("environment_key", user_input)
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
@@ -283,82 +189,84 @@ class DeepSeekConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Check the new key (at the entry's base URL, unless changed), then reload."""
         entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        base_url = entry.data[CONF_BASE_URL]
-        if user_input is not None:
-            base_url = submitted_base_url(user_input, base_url)
-            data, error = await self._async_check(user_input[CONF_API_KEY], base_url)
-            if error is None:
-                return self.async_update_reload_and_abort(
-                    entry,
-                    title=title_after_key_change(entry, data[CONF_API_KEY]),
-                    data_updates=data,
-                    # Named, the reason reads this integration's text; left out,
-                    # Home Assistant 2026.11 shows its own generic one.
-                    reason="reauth_successful",
-                )
-            errors["base"] = error
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=self._credentials_form(
-                entry, base_url, errors, key_required=True
-            ),
-            errors=errors,
-            description_placeholders=url_placeholders(),
-        )
+        return await self._async_step_credentials("reauth_confirm", user_input, entry)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the key or the base URL of an existing entry; no key keeps it."""
         entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        base_url = entry.data[CONF_BASE_URL]
+        return await self._async_step_credentials("reconfigure", user_input, entry)
+
+    async def _async_step_credentials(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        entry: ConfigEntry | None = None,
+    ) -> ConfigFlowResult:
+        """Check the key and base URL; on an error, show the form again."""
+        from_environment = "" if entry else environment_key()
+        # A key left out is the environment's or, reconfiguring, the entry's.
+        key_left_out = from_environment
+        url_left_out = default_base_url()
+        if entry is not None:
+            url_left_out = entry.data[CONF_BASE_URL]
+            if self.source == SOURCE_RECONFIGURE:
+                key_left_out = entry.data[CONF_API_KEY]
+        base_url, error = url_left_out, None
         if user_input is not None:
-            base_url = submitted_base_url(user_input, base_url)
+            advanced: Mapping[str, str] = user_input.get(SECTION_ADVANCED, {})
+            base_url = advanced.get(CONF_BASE_URL, url_left_out)
             data, error = await self._async_check(
-                user_input.get(CONF_API_KEY, "").strip() or entry.data[CONF_API_KEY],
-                base_url,
+                user_input.get(CONF_API_KEY, "").strip() or key_left_out, base_url
             )
             if error is None:
-                if any(
-                    other.entry_id != entry.entry_id
-                    and all(other.data.get(key) == data[key] for key in data)
-                    for other in self._async_current_entries(include_ignore=False)
-                ):
-                    return self.async_abort(reason="already_configured")
-                return self.async_update_reload_and_abort(
-                    entry,
-                    title=title_after_key_change(entry, data[CONF_API_KEY]),
-                    data_updates=data,
-                    reason="reconfigure_successful",
-                )
-            errors["base"] = error
+                return self._async_save(data, entry)
+        custom = base_url.strip().rstrip("/") != default_base_url()
+        schema = credentials_schema(
+            key_required=not (from_environment or self.source == SOURCE_RECONFIGURE),
+            base_url=url_left_out,
+            show_base_url=custom or error in ("invalid_url", "cannot_connect"),
+        )
         return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self._credentials_form(
-                entry, base_url, errors, key_required=False
+            step_id=step_id,
+            # The URL tried stays in the form; the key is never sent back.
+            data_schema=self.add_suggested_values_to_schema(
+                schema, {SECTION_ADVANCED: {CONF_BASE_URL: base_url}}
             ),
-            errors=errors,
-            description_placeholders=url_placeholders(),
+            errors={"base": error} if error else {},
+            # hassfest keeps URLs out of the translations: the forms name them here.
+            description_placeholders={
+                "api_keys_url": API_KEYS_URL,
+                "default_base_url": default_base_url(),
+                **({"key_end": from_environment[-4:]} if from_environment else {}),
+            },
         )
 
-    def _credentials_form(
-        self,
-        entry: ConfigEntry,
-        base_url: str,
-        errors: dict[str, str],
-        *,
-        key_required: bool,
-    ) -> probatio.Schema:
-        """An existing entry's form, with the base URL last tried; never the key."""
-        return self.add_suggested_values_to_schema(
-            credentials_schema(
-                key_required=key_required,
-                base_url=entry.data[CONF_BASE_URL],
-                show_base_url=shows_base_url(errors.get("base"), base_url),
-            ),
-            {SECTION_ADVANCED: {CONF_BASE_URL: base_url}},
+    def _async_save(
+        self, data: dict[str, str], entry: ConfigEntry | None
+    ) -> ConfigFlowResult:
+        """Add the new entry, or update the entry and reload it."""
+        if entry is None:
+            self._async_abort_entries_match(data)
+            return self.async_create_entry(
+                title=entry_title(data[CONF_API_KEY]), data=data
+            )
+        if self.source == SOURCE_RECONFIGURE and any(
+            other.entry_id != entry.entry_id
+            and all(other.data.get(key) == data[key] for key in data)
+            for other in self._async_current_entries(include_ignore=False)
+        ):
+            return self.async_abort(reason="already_configured")
+        # The automatic title follows the new key; a title the user chose stays.
+        automatic = entry.title == entry_title(entry.data[CONF_API_KEY])
+        return self.async_update_reload_and_abort(
+            entry,
+            title=entry_title(data[CONF_API_KEY]) if automatic else UNDEFINED,
+            data_updates=data,
+            # Named, the reason reads this integration's text; left out,
+            # Home Assistant 2026.11 shows its own generic one.
+            reason=f"{self.source}_successful",
         )
 
     async def _async_check(
@@ -396,37 +304,42 @@ class DeepSeekOptionsFlow(OptionsFlowWithReload):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The poll interval and the limits, stored with their currency.
-
-        That is the one set, while offered beside the funded one; else the funded one.
-        """
-        currencies = self._currencies()
-        currency = self.config_entry.options.get(CONF_LIMIT_CURRENCY)
+        """The poll interval, and the limits stored with their currency."""
+        entry = self.config_entry
+        # The account's currencies, the one it runs on first; CNY until known.
+        currencies = [DEEPSEEK_CURRENCY]
+        if entry.state is ConfigEntryState.LOADED:
+            data = entry.runtime_data.data
+            funded = data.funded_currency or DEEPSEEK_CURRENCY
+            currencies = list(dict.fromkeys([funded, *data.currencies_shown]))
+        # The one set while offered beside the funded one, else the funded one.
+        currency = entry.options.get(CONF_LIMIT_CURRENCY)
         if currency not in currencies[1:]:
             currency = currencies[0]
         errors: dict[str, str] = {}
-        if user_input is not None and not (errors := option_errors(user_input)):
-            return self.async_create_entry(
-                data={CONF_LIMIT_CURRENCY: currency, **user_input}
-            )
+        if user_input is not None:
+            errors = {
+                option: bounds.error
+                for option, bounds in OPTION_RANGES.items()
+                if not bounds.low <= user_input[option] <= bounds.high
+            }
+            if not errors:
+                return self.async_create_entry(
+                    data={CONF_LIMIT_CURRENCY: currency, **user_input}
+                )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                options_schema(currency, currencies),
-                user_input or self.config_entry.options,
+                options_schema(currency, currencies), user_input or entry.options
             ),
             errors=errors,
             description_placeholders={
-                "title": self.config_entry.title,
-                **option_placeholders(currency),
+                "title": entry.title,
+                "currency": currency,
+                "min_interval": f"{OPTION_RANGES[CONF_SCAN_INTERVAL].low:g}",
+                "max_interval": f"{OPTION_RANGES[CONF_SCAN_INTERVAL].high:g}",
+                # Grouped by thin spaces, as SI writes numbers in every language.
+                "max_amount": f"{MAX_OPTION_AMOUNT:,}".replace(",", "\u202f"),
+                "max_days": f"{OPTION_RANGES[CONF_LOW_BALANCE_DAYS].high:g}",
             },
         )
-
-    def _currencies(self) -> list[str]:
-        """The account's currencies, the one it runs on first; CNY until known."""
-        entry = self.config_entry
-        if entry.state is not ConfigEntryState.LOADED:
-            return [DEEPSEEK_CURRENCY]
-        data = entry.runtime_data.data
-        funded = data.funded_currency or DEEPSEEK_CURRENCY
-        return list(dict.fromkeys([funded, *data.currencies_shown]))

@@ -57,21 +57,21 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
         """Poll at the options' interval; log lines name the account by its title."""
         options = config_entry.options
         seconds = options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL.total_seconds())
+        self._period = timedelta(seconds=seconds)  # options change only by a reload
         super().__init__(
             hass,
             _LOGGER,
             config_entry=config_entry,
             name=config_entry.title,
-            update_interval=timedelta(seconds=seconds),
+            update_interval=self._period,
             always_update=False,
         )
         self.client = client
         self.store = EntryStore(hass, config_entry.entry_id)
         self.memory = EntryMemory()
         self.rate_limit_probe = RateLimitProbe()
-        self._limits = Limits.from_options(options)  # options change only by a reload
-        self._memory_loaded = False
-        self._failure_before_refresh: ApiStatus | None = None
+        self._limits = Limits.from_options(options)
+        self._failed_before_refresh = False
         self._noticed: set[str] = set()
         self.outage = Outage()
 
@@ -88,13 +88,10 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
     @override
     async def _async_setup(self) -> None:
         self.memory = await self.store.async_load()
-        self._memory_loaded = True
 
     @override
     async def _async_update_data(self) -> DeepSeekData:
-        self._failure_before_refresh = (
-            None if self.last_update_success else self.api_status
-        )
+        self._failed_before_refresh = not self.last_update_success
         now = dt_util.utcnow()
         if self.outage.quiet_for(self.hass.loop.time()) is not None:
             return self._last_data_despite(now, None)
@@ -159,13 +156,6 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             or self.rate_limit_probe.headers_seen,
         )
 
-    @property
-    def failing_for(self) -> timedelta | None:
-        """How long polls have failed, within the grace too; ``None`` if they do not."""
-        if (since := self.outage.since) is None:
-            return None
-        return timedelta(seconds=self.hass.loop.time() - since)
-
     @callback
     def async_note_fired(
         self, events: Sequence[ActivityEvent], last: FiredActivity
@@ -187,29 +177,17 @@ class DeepSeekCoordinator(TimestampDataUpdateCoordinator[DeepSeekData]):
             "translation_placeholders": placeholders,
         }
 
-    @property
-    def _period(self) -> timedelta:
-        return self.update_interval or DEFAULT_SCAN_INTERVAL
-
     @callback
     @override
     def _async_refresh_finished(self) -> None:
         super()._async_refresh_finished()
-        # HA tells no listener between failures; only here is a new failure kind known.
-        if (
-            self._failure_before_refresh is not None
-            and not self.last_update_success
-            and self.api_status is not self._failure_before_refresh
-        ):
+        # HA tells no listener between failures, though their kind may have changed;
+        # entities write their state only if it did.
+        if self._failed_before_refresh and not self.last_update_success:
             self.async_update_listeners()
 
     @override
     async def async_shutdown(self) -> None:
         """Stop polling, then write the memory (on unload; a stop writes it too)."""
         await super().async_shutdown()
-        await self.async_write_memory()
-
-    async def async_write_memory(self) -> None:
-        """Write what the memory holds that the store does not yet, now."""
-        if self._memory_loaded:
-            await self.store.async_save_now(self.memory)
+        await self.store.async_save_now(self.memory)

@@ -1,6 +1,6 @@
 """Diagnostics: what the last polls saw, without the API key."""
 
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,35 +26,32 @@ async def async_get_config_entry_diagnostics(
     coordinator = entry.runtime_data
     data = coordinator.data
     probe = coordinator.rate_limit_probe
-    last_success = coordinator.last_update_success_time
+    since = coordinator.outage.since
+    # The client error behind the coordinator's last failure.
+    error = coordinator.last_exception
+    cause = None if error is None else error.__cause__ or error
     return {
         "config_entry": config_entry,
-        "poll_interval_seconds": (
-            coordinator.update_interval.total_seconds()
-            if coordinator.update_interval
-            else None
-        ),
+        "poll_interval_seconds": _json_safe(coordinator.update_interval),
         "api_status": coordinator.api_status,
         "activities": [
             {"kind": event.event_type, **event.attributes} for event in data.activities
         ],
         "last_update_success": coordinator.last_update_success,
         # Set while polls fail, within the grace too, when the figures stay shown.
-        "failing_for_seconds": _json_safe(coordinator.failing_for),
-        "last_success_time": last_success.isoformat() if last_success else None,
-        "last_error": _describe(coordinator.last_exception),
-        "balance": _json_safe(asdict(data.balance)),
-        "rate_limits": _json_safe(
-            None if data.rate_limits is None else asdict(data.rate_limits)
+        "failing_for_seconds": _json_safe(
+            None if since is None else timedelta(seconds=hass.loop.time() - since)
         ),
+        "last_success_time": _json_safe(coordinator.last_update_success_time),
+        "last_error": cause and {"kind": type(cause).__name__, "message": str(cause)},
+        "balance": _json_safe(data.balance),
+        "rate_limits": _json_safe(data.rate_limits),
         "rate_limit_probe": {
             "last_run": _json_safe(probe.last_run),
             "headers_seen": probe.headers_seen,
             "failures_in_a_row": probe.failures,
         },
-        "spend": _json_safe(
-            {currency: asdict(figures) for currency, figures in data.spend.items()}
-        ),
+        "spend": _json_safe(data.spend),
         "low_balance": data.low_balance,
         "last_known": {
             "low_balance": coordinator.memory.last_known.low_balance,
@@ -71,16 +68,10 @@ async def async_get_config_entry_diagnostics(
     }
 
 
-def _describe(error: BaseException | None) -> dict[str, str] | None:
-    """The client error behind the coordinator's last failure, kind and message."""
-    if error is None:
-        return None
-    cause = error.__cause__ or error
-    return {"kind": type(cause).__name__, "message": str(cause)}
-
-
 def _json_safe(value: Any) -> Any:
     """Amounts as exact strings and durations as seconds, for the JSON download."""
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
     match value:
         case Decimal():
             return str(value)

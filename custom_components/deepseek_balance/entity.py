@@ -12,10 +12,7 @@ from .coordinator import DeepSeekCoordinator
 
 
 class DeepSeekEntity(CoordinatorEntity[DeepSeekCoordinator]):
-    """An entity of the account's service device.
-
-    The API exposes no account ID, so unique IDs derive from the config entry.
-    """
+    """An entity of the account's service device, unique by entry: no account ID."""
 
     _attr_has_entity_name = True
 

@@ -38,8 +38,7 @@ async def async_setup_entry(
 class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
     """Fires each poll's activities, so automations need no templates.
 
-    They fire once Home Assistant runs and the restored last event is shown, so the
-    set-up poll's are news to listening automations, not a restore.
+    They fire once HA runs, after the restored last event: news, not a restore.
     """
 
     _fired_for: DeepSeekData | None = None

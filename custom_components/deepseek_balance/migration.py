@@ -1,7 +1,7 @@
 """Adopts the entries of bobloblawlobslawbomb/deepseek_balance, of the same domain.
 
-Its users replace its files with these; its entities become this integration's for
-the same facts, so their entity IDs, names, areas and recorded history carry on.
+Its users replace its files with these; its entities, this integration's for the same
+facts, keep their entity IDs, names, areas and recorded history.
 """
 
 import logging
@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
 from .account import funded_currency
-from .api import currency_code, default_base_url
+from .api import AMOUNT_NAMES, currency_code, default_base_url
 from .const import (
     CONF_BASE_URL,
     CONF_LIMIT_CURRENCY,
@@ -36,12 +36,6 @@ LIMIT_CURRENCY: Final = 3
 
 OTHER_DEFAULT_TITLE: Final = "Deepseek Balance"
 OTHER_UPDATE_INTERVAL: Final = "update_interval"
-# Its unique IDs after "<entry_id>_": a currency's three balances, and availability.
-_OTHER_BALANCE_KEYS: Final = frozenset(
-    {"total_balance", "granted_balance", "topped_up_balance"}
-)
-_OTHER_AVAILABLE: Final = "is_available"
-_AVAILABLE: Final = "account_available"
 
 
 def is_other_integration_entry(entry: ConfigEntry) -> bool:
@@ -69,12 +63,10 @@ async def async_pin_limit_currency(hass: HomeAssistant, entry: ConfigEntry) -> N
 async def async_remove_sensors_made_up_front(
     hass: HomeAssistant, entry: ConfigEntry
 ) -> None:
-    """Remove the sensors 0.1.0 made up front that never showed a figure.
-
-    Those of a currency in its history did, and one the user set up is theirs.
-    """
+    """Remove 0.1.0's up-front sensors that never showed a figure, unless set up."""
     prefix = f"{entry.entry_id}_"
     memory = await EntryStore(hass, entry.entry_id).async_load()
+    # Those of a currency in its history showed one.
     seen = {f"{prefix}{API_STATUS_SENSOR.key}"} | {
         f"{prefix}{currency.lower()}_{description.key}"
         for currency in memory.history.currencies
@@ -93,20 +85,18 @@ async def async_remove_sensors_made_up_front(
 
 def _set_up_by_user(registry_entry: er.RegistryEntry) -> bool:
     """Whether the user named, placed, labelled, hid or disabled the entity."""
-    return (
-        any(
-            (
-                registry_entry.name,
-                registry_entry.icon,
-                registry_entry.area_id,
-                registry_entry.labels,
-                # Home Assistant lists the entity's own name among them.
-                [alias for alias in registry_entry.aliases if isinstance(alias, str)],
-                registry_entry.categories,
-                registry_entry.hidden_by,
-            )
+    return any(
+        (
+            registry_entry.name,
+            registry_entry.icon,
+            registry_entry.area_id,
+            registry_entry.labels,
+            # Home Assistant lists the entity's own name among them.
+            [alias for alias in registry_entry.aliases if isinstance(alias, str)],
+            registry_entry.categories,
+            registry_entry.hidden_by,
+            registry_entry.disabled_by is er.RegistryEntryDisabler.USER,
         )
-        or registry_entry.disabled_by is er.RegistryEntryDisabler.USER
     )
 
 
@@ -161,13 +151,15 @@ def _adopted(
     prefix = f"{registry_entry.config_entry_id}_"
     if not registry_entry.unique_id.startswith(prefix):
         return None
+    # After the prefix, its unique IDs name availability, or a currency's balances
+    # as the API names them.
     suffix = registry_entry.unique_id.removeprefix(prefix)
     new_suffix = None
-    if registry_entry.domain == Platform.BINARY_SENSOR and suffix == _OTHER_AVAILABLE:
-        new_suffix = _AVAILABLE
+    if registry_entry.domain == Platform.BINARY_SENSOR and suffix == "is_available":
+        new_suffix = "account_available"
     elif registry_entry.domain == Platform.SENSOR:
         currency, _, key = suffix.partition("_")
-        if key in _OTHER_BALANCE_KEYS and (code := currency_code(currency)):
+        if key in AMOUNT_NAMES and (code := currency_code(currency)):
             new_suffix = f"{code.lower()}_{key}"
     if new_suffix is None:
         return None

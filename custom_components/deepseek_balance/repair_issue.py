@@ -6,7 +6,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .account import can_pay
 from .const import DOMAIN, TOP_UP_URL
 from .coordinator import DeepSeekConfigEntry
 
@@ -28,7 +27,7 @@ def async_track_availability(hass: HomeAssistant, entry: DeepSeekConfigEntry) ->
     @callback
     def follow_availability() -> None:
         nonlocal shown
-        available = can_pay(coordinator.data.balance)
+        available = coordinator.data.balance.is_available
         if not coordinator.last_update_success or available in (None, shown):
             return
         shown = available
@@ -59,16 +58,13 @@ def duplicate_issue_id(entry_id: str) -> str:
 def async_raise_duplicate_issue(
     hass: HomeAssistant, entry: ConfigEntry, other: ConfigEntry
 ) -> None:
-    """Say that an adopted entry follows the same account as another one.
-
-    Both keep loading. The repair persists: only the adoption can tell the newcomer.
-    """
+    """Say that an adopted entry follows the same account as another; both load."""
     ir.async_create_issue(
         hass,
         DOMAIN,
         duplicate_issue_id(entry.entry_id),
         is_fixable=False,
-        is_persistent=True,
+        is_persistent=True,  # only the adoption can tell the newcomer
         severity=ir.IssueSeverity.WARNING,
         translation_key="duplicate_entry",
         translation_placeholders={"title": entry.title, "other_title": other.title},

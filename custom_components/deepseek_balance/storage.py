@@ -1,5 +1,6 @@
 """Keeps an entry's memory in ``.storage``, without a write on every poll."""
 
+from dataclasses import asdict
 from datetime import datetime
 import logging
 from pathlib import Path
@@ -43,11 +44,7 @@ class EntryStore:
         self._writable = True
 
     async def async_load(self) -> EntryMemory:
-        """The stored memory; an empty one when there is none or it is unreadable.
-
-        It must never keep the account from showing: a document this release cannot
-        read (a newer major version too) is set aside, as HA does with one not JSON.
-        """
+        """The stored memory, else an empty one: it must never keep the account away."""
         try:
             stored = await self._store.async_load()
             return EntryMemory() if stored is None else memory_from_dict(stored)
@@ -58,6 +55,7 @@ class EntryStore:
         # Store raises these for JSON that is not shaped as its envelope at all.
         except KeyError, TypeError:
             reason = "it is not a Home Assistant store"
+        # Set aside, as HA does with a document not JSON.
         await self._async_set_aside(reason)
         return EntryMemory()
 
@@ -85,14 +83,11 @@ class EntryStore:
         )
 
     @callback
-    def async_schedule_save(self, memory: EntryMemory, *, soon: bool = False) -> None:
-        """Write within ``SAVE_DELAY`` (or ``soon``, at once) if something changed.
-
-        Only a delay's first call schedules: each would push the write back for ever.
-        """
+    def async_schedule_save(self, memory: EntryMemory, *, soon: bool) -> None:
+        """Write within ``SAVE_DELAY`` (or ``soon``, at once) if something changed."""
         if memory.revision == self._saved_revision or not self._writable:
             return
-        if self._save_pending and not soon:
+        if self._save_pending and not soon:  # each call would push the write back
             return
         self._save_pending = True
 
@@ -132,21 +127,10 @@ def _move_aside(path: Path, suffix: str) -> Path | None:
 
 
 def memory_as_dict(memory: EntryMemory) -> dict[str, Any]:
-    """What the store keeps of an entry's memory."""
-    return {
-        **memory.history.as_dict(),
-        "last_known": {
-            "low_balance": memory.last_known.low_balance,
-            "available": memory.last_known.available,
-            "activity": _fired_as_dict(memory.last_known.activity),
-            "pending": [
-                {"event_type": event.event_type, "attributes": dict(event.attributes)}
-                for event in memory.last_known.pending
-            ],
-            "over_budget": memory.last_known.over_budget,
-            "budget_month": memory.last_known.budget_month,
-        },
-    }
+    """What the store keeps of an entry's memory: all its state but the revision."""
+    last_known = asdict(memory.last_known)
+    del last_known["revision"]
+    return {**memory.history.as_dict(), "last_known": last_known}
 
 
 def memory_from_dict(data: Any) -> EntryMemory:
@@ -176,23 +160,17 @@ def _stored_flag(data: dict[str, Any], key: str) -> bool | None:
     return value
 
 
-def _fired_as_dict(activity: FiredActivity | None) -> dict[str, Any] | None:
-    if activity is None:
-        return None
-    return {
-        "event_type": activity.event_type,
-        "fired_at": activity.fired_at,
-        "attributes": dict(activity.attributes),
-    }
-
-
 def _stored_fired(data: Any) -> FiredActivity | None:
-    """The last event, as ``_fired_as_dict`` writes it."""
+    """The last event, as ``memory_as_dict`` writes it."""
     if data is None:
         return None
     event = _stored_event(data, "last_known.activity")
     fired_at = data.get("fired_at")
-    if not isinstance(fired_at, str) or not _is_aware_time(fired_at):
+    try:  # an ISO time with its offset, as event states are
+        aware = datetime.fromisoformat(fired_at).tzinfo is not None
+    except TypeError, ValueError:
+        aware = False
+    if not aware:
         raise UnreadableMemoryError("last_known.activity has no time")
     return FiredActivity(event.event_type, fired_at, event.attributes)
 
@@ -219,18 +197,10 @@ def _stored_event(data: Any, what: str) -> ActivityEvent:
     return ActivityEvent(ActivityKind(event_type), attributes)
 
 
-def _is_aware_time(text: str) -> bool:
-    """Whether ``text`` is an ISO time with its offset, as event states are."""
-    try:
-        return datetime.fromisoformat(text).tzinfo is not None
-    except ValueError:
-        return False
-
-
 def _stored_month(value: Any) -> str | None:
     """A month as ``LastKnown.budget_month`` holds it: "2026-12", or ``None``."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+    if value is not None and not (
+        isinstance(value, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value)
+    ):
         raise UnreadableMemoryError("last_known.budget_month is not a month")
     return value
