@@ -436,8 +436,7 @@ class Outage:
 
     def note_failure(self, clock: float) -> bool:
         """Count a failed poll in the outage; return whether it began it."""
-        began = self.since is None
-        if began:
+        if began := self.since is None:
             self.since = clock
         return began
 

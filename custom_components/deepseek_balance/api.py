@@ -48,9 +48,7 @@ _GO_DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ns|us|µs|μs|ms|s|m|h))+")
 _GO_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)")
 _GO_UNIT_SECONDS: Final = {
     "ns": Decimal("1e-9"),
-    "us": Decimal("1e-6"),
-    "µs": Decimal("1e-6"),
-    "μs": Decimal("1e-6"),
+    **dict.fromkeys(("us", "µs", "μs"), Decimal("1e-6")),
     "ms": Decimal("1e-3"),
     "s": Decimal(1),
     "m": Decimal(60),
@@ -477,10 +475,10 @@ def parse_count(value: str | None) -> int | None:
     if value is None or not _UNSIGNED_INTEGER.fullmatch(text := value.strip()):
         return None
     digits = text.lstrip("0") or "0"
-    if len(digits) > len(str(MAX_COUNT)):  # never convert a huge one
+    # Never convert a huge one.
+    if len(digits) > len(str(MAX_COUNT)) or (count := int(digits)) > MAX_COUNT:
         return None
-    count = int(digits)
-    return count if count <= MAX_COUNT else None
+    return count
 
 
 def parse_reset(value: str | None, *, now: datetime) -> timedelta | None:

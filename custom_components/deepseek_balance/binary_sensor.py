@@ -56,7 +56,6 @@ BINARY_SENSORS: tuple[DeepSeekBinarySensorDescription, ...] = (
         device_class=BinarySensorDeviceClass.PROBLEM,
         is_on_fn=lambda data: data.low_balance,
     ),
-    # On while this month's spend or its projection is above the budget.
     DeepSeekBinarySensorDescription(
         key="over_budget",
         translation_key="over_budget",

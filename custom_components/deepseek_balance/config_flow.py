@@ -96,16 +96,15 @@ class OptionRange:
 # Checked by the flow, not by the selectors, so that the error is translated and
 # names the range. An amount beyond a billion is a typing slip, not a budget.
 MAX_OPTION_AMOUNT: Final = 1_000_000_000
+_AMOUNT_RANGE: Final = OptionRange(0, MAX_OPTION_AMOUNT, "amount_out_of_range")
 OPTION_RANGES: Final = {
     CONF_SCAN_INTERVAL: OptionRange(
         MIN_SCAN_INTERVAL.total_seconds(),
         MAX_SCAN_INTERVAL.total_seconds(),
         "interval_out_of_range",
     ),
-    CONF_LOW_BALANCE_THRESHOLD: OptionRange(
-        0, MAX_OPTION_AMOUNT, "amount_out_of_range"
-    ),
-    CONF_MONTHLY_BUDGET: OptionRange(0, MAX_OPTION_AMOUNT, "amount_out_of_range"),
+    CONF_LOW_BALANCE_THRESHOLD: _AMOUNT_RANGE,
+    CONF_MONTHLY_BUDGET: _AMOUNT_RANGE,
     CONF_LOW_BALANCE_DAYS: OptionRange(0, 365, "days_out_of_range"),
 }
 
@@ -118,13 +117,11 @@ def options_schema(currency: str, currencies: Sequence[str]) -> probatio.Schema:
             {"step": step, "unit_of_measurement": unit, "mode": NumberSelectorMode.BOX}
         )
 
-    choice = {}
-    if len(currencies) > 1:
-        choice[probatio.Required(CONF_LIMIT_CURRENCY, default=currency)] = (
-            SelectSelector(
-                {"options": list(currencies), "mode": SelectSelectorMode.DROPDOWN}
-            )
+    choice = {
+        probatio.Required(CONF_LIMIT_CURRENCY, default=currency): SelectSelector(
+            {"options": list(currencies), "mode": SelectSelectorMode.DROPDOWN}
         )
+    }
     return probatio.Schema(
         {
             # A custom integration may let users choose: the other deepseek_balance
@@ -137,7 +134,7 @@ def options_schema(currency: str, currencies: Sequence[str]) -> probatio.Schema:
             ),
             probatio.Required(CONF_MONTHLY_BUDGET, default=0): box(0.01, currency),
             probatio.Required(CONF_LOW_BALANCE_DAYS, default=0): box(0.5, "d"),
-            **choice,
+            **(choice if len(currencies) > 1 else {}),
         }
     )
 

@@ -36,10 +36,7 @@ async def async_setup_entry(
 
 
 class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
-    """Fires each poll's activities, so automations need no templates.
-
-    They fire once HA runs, after the restored last event: news, not a restore.
-    """
+    """Fires each poll's activities once HA runs, after the restored last event."""
 
     _fired_for: DeepSeekData | None = None
     _firing = False  # from Home Assistant's start and the first state written
@@ -75,8 +72,7 @@ class DeepSeekActivityEvent(DeepSeekEntity, EventEntity):
     @override
     async def async_get_last_event_data(self) -> EventExtraStoredData | None:
         """The last event's type and attributes, from the entry's store."""
-        fired = self.coordinator.data.last_fired
-        if fired is None:
+        if (fired := self.coordinator.data.last_fired) is None:
             return None
         return EventExtraStoredData(fired.event_type, dict(fired.attributes))
 

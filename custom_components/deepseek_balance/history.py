@@ -1,8 +1,4 @@
-"""Spend, top-ups and grants, worked out from the balance series alone.
-
-DeepSeek reports balances, never spending. Samples carry running totals of spend and
-arrivals, so either between two moments is one subtraction. Thinning bounds size.
-"""
+"""Spend, top-ups and grants from balances alone: differences of running totals."""
 
 from bisect import bisect_left
 from dataclasses import dataclass, fields, replace
@@ -70,7 +66,8 @@ class Sample:
     def as_list(self) -> list[Any]:
         """Compact form for the store: amounts as exact strings."""
         running = map(str, (self.blind_spent, self.top_ups, self.grants))
-        return [self.at, *map(_text, (self.spent, *self.row)), self.blind, *running]
+        amounts = (None if v is None else str(v) for v in (self.spent, *self.row))
+        return [self.at, *amounts, self.blind, *running]
 
     @classmethod
     def from_list(cls, item: Any) -> Sample:
@@ -145,10 +142,6 @@ class Spending:
     complete: bool = True
 
 
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
 def _stored_amount(value: Any) -> Decimal:
     """An amount as ``Sample.as_list`` writes it; anything else raises."""
     amount = parse_amount(value) if isinstance(value, str) else None
@@ -174,7 +167,6 @@ def _stored_running_total(value: Any) -> Decimal:
 
 
 def _stored_time(value: Any) -> int:
-    """Unix seconds as ``Sample.as_list`` writes them."""
     if type(value) is not int or not 0 <= value <= MAX_STORED_TIME:
         raise UnreadableMemoryError("a stored time is not Unix seconds")
     return value
@@ -204,10 +196,8 @@ def _compare(
 ) -> Change:
     """Spend and arrivals between two readings of one currency.
 
-    A fall of a part is spend, a rise a grant or a top-up. Fees come from granted
-    credit first, so spend can hide in a grant, and in a top-up unless granted credit
-    lasted. Within one poll that is too little to tell, so a rise counts as exact.
-    With a part unreadable, only the totals compare, and a rise cannot be named.
+    Fees come from granted credit first, so spend can hide in a grant, and in a
+    top-up unless granted credit lasted; within one poll, a rise counts as exact.
     """
     old_parts = _parts(before.granted, before.topped_up)
     new_parts = _parts(after.granted, after.topped_up)
@@ -257,7 +247,7 @@ class CurrencyHistory:
         self.revision = 0  # counts added samples, so the store writes only news
         self._thinned_bucket = 0
         # The last reading, changed or not: a sample is added only on a change.
-        self._last_read: int | None = None
+        self.last_read: int | None = None
         self._arrivals = 0  # counts readings that saw money arrive
         self._estimates: tuple[tuple[int, int], _Estimates] | None = None
 
@@ -269,13 +259,13 @@ class CurrencyHistory:
             return []  # wait for a reading that can be trusted
         if not self.samples:
             self.samples = [Sample(at, Decimal(0), total, row.granted, row.topped_up)]
-            self.since = self.arrivals_since = self._last_read = at
+            self.since = self.arrivals_since = self.last_read = at
             self.peak = total
             self.revision += 1
             return []
         # Since the last reading; unknown (not one poll) after the clock went back.
-        since_last = at - (self._last_read or self.samples[-1].at)
-        self._last_read = at
+        since_last = at - (self.last_read or self.samples[-1].at)
+        self.last_read = at
         if at < self.samples[-1].at:
             self._retime_after(at)
         last = self.samples[-1]
@@ -306,10 +296,6 @@ class CurrencyHistory:
         self._thin(at, time_zone)
         return change.arrivals
 
-    def note_unchanged(self, at: int) -> None:
-        """A reading equal to the last one: only its time is news."""
-        self._last_read = at
-
     def _retime_after(self, at: int) -> None:
         """The clock was set back: what was stamped after ``at`` moves to ``at``."""
         self.samples = [
@@ -335,21 +321,14 @@ class CurrencyHistory:
         ]
 
     def _totals_before(self, at: int) -> Sample:
-        """The sample holding the running totals before ``at``; one at ``at`` is after.
-
-        Buckets start on the boundaries asked for here, so thinning changes no answer.
-        """
+        """The totals before ``at``: buckets start there, so thinning changes none."""
         if at <= self.since:
             return _ORIGIN  # even when thinning has dropped the first sample
         index = bisect_left(self.samples, at, key=lambda sample: sample.at)
         return self.samples[max(index - 1, 0)]
 
     def spending(self, first: date, last: date, now: datetime) -> list[Spending]:
-        """Each local day's from ``first`` to ``last``, in ``now``'s time zone.
-
-        Complete if it began after the series did, has begun, is kept whole by
-        thinning, and holds no interval whose spend is not known.
-        """
+        """Each local day's from ``first`` to ``last``, complete if wholly known."""
         known_since = max(self.since, self.arrivals_since)
         days = (first + timedelta(days=n) for n in range((last - first).days + 2))
         starts = [datetime.combine(day, time(), now.tzinfo) for day in days]
@@ -393,12 +372,7 @@ class CurrencyHistory:
     def _estimates_at(
         self, now: datetime, calendar: Calendar, month_spent: Decimal
     ) -> _Estimates:
-        """The estimates, afresh once per 5 minutes or arrival, to spare the recorder.
-
-        The average, from a local hour (thinning keeps those) 7 days back at most,
-        leaves out time and spend not wholly known; the projection adds it (as shown)
-        for each day left.
-        """
+        """The estimates, afresh once per 5 minutes or arrival to spare the recorder."""
         key = (_timestamp(now) // int(FINE_BUCKET.total_seconds()), self._arrivals)
         if self._estimates is not None and self._estimates[0] == key:
             return self._estimates[1]
@@ -463,12 +437,8 @@ def _keep(sample: Sample, following: Sample, now: int, time_zone: tzinfo) -> boo
     if age > KEEP_DAILY:
         # The newest sample beyond the tiers anchors the start of the series.
         return timedelta(seconds=now - following.at) <= KEEP_DAILY
-    if age <= KEEP_FINE:
-        size = FINE_BUCKET
-    elif age <= KEEP_COARSE:
-        size = COARSE_BUCKET
-    else:
-        size = DAY_BUCKET
+    tiers = ((KEEP_FINE, FINE_BUCKET), (KEEP_COARSE, COARSE_BUCKET))
+    size = next((bucket for keep, bucket in tiers if age <= keep), DAY_BUCKET)
     # The last of its local bucket.
     return _bucket_start(sample.at, size, time_zone) != _bucket_start(
         following.at, size, time_zone
@@ -483,7 +453,6 @@ def _offset(time_zone: tzinfo, quarter: int) -> int:
 
 
 def _bucket_start(at: int, size: timedelta, time_zone: tzinfo) -> int:
-    """When the ``size`` bucket of local time that ``at`` falls in began."""
     offset = _offset(time_zone, at // 900)
     seconds = int(size.total_seconds())
     return (at + offset) // seconds * seconds - offset
@@ -517,7 +486,7 @@ class BalanceHistory:
         at = _timestamp(when)
         for row in balance.balances:
             if (history := self.currencies.get(row.currency)) is not None:
-                history.note_unchanged(at)
+                history.last_read = at
 
     def last_total(self, currency: str) -> Decimal | None:
         """The last total recorded for a currency: the last one that was trusted."""
@@ -562,7 +531,6 @@ class BalanceHistory:
 
 
 def _stored_series(currency: str, stored: Any) -> CurrencyHistory:
-    """One currency's series as ``BalanceHistory.as_dict`` writes it."""
     if currency_code(currency) != currency or not isinstance(stored, dict):
         raise UnreadableMemoryError("a stored currency is not a code with its series")
     since = _stored_time(stored.get("since"))

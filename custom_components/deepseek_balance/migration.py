@@ -151,8 +151,7 @@ def _adopted(
     prefix = f"{registry_entry.config_entry_id}_"
     if not registry_entry.unique_id.startswith(prefix):
         return None
-    # After the prefix, its unique IDs name availability, or a currency's balances
-    # as the API names them.
+    # After the prefix: availability, or a currency's balance by the API's name.
     suffix = registry_entry.unique_id.removeprefix(prefix)
     new_suffix = None
     if registry_entry.domain == Platform.BINARY_SENSOR and suffix == "is_available":

@@ -90,13 +90,9 @@ class EntryStore:
         if self._save_pending and not soon:  # each call would push the write back
             return
         self._save_pending = True
-
-        def data() -> dict[str, Any]:
-            self._save_pending = False
-            self._saved_revision = memory.revision
-            return memory_as_dict(memory)
-
-        self._store.async_delay_save(data, 0 if soon else SAVE_DELAY)
+        self._store.async_delay_save(
+            lambda: self._written(memory), 0 if soon else SAVE_DELAY
+        )
 
     async def async_save_now(self, memory: EntryMemory) -> None:
         """Write at once (on unload) what is new, replacing a pending delayed write."""
@@ -104,9 +100,12 @@ class EntryStore:
             memory.revision == self._saved_revision and not self._save_pending
         ):
             return
+        await self._store.async_save(self._written(memory))
+
+    def _written(self, memory: EntryMemory) -> dict[str, Any]:
         self._save_pending = False
         self._saved_revision = memory.revision
-        await self._store.async_save(memory_as_dict(memory))
+        return memory_as_dict(memory)
 
     async def async_remove(self) -> None:
         """Delete the file when the entry is removed."""
@@ -183,7 +182,6 @@ def _stored_pending(data: Any) -> list[ActivityEvent]:
 
 
 def _stored_event(data: Any, what: str) -> ActivityEvent:
-    """An event's type and attributes, of ``what``."""
     if not isinstance(data, dict):
         raise UnreadableMemoryError(f"{what} is not an object")
     event_type, attributes = data.get("event_type"), data.get("attributes")
