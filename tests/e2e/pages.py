@@ -5,15 +5,17 @@ own locators pierce open shadow roots, so a field or a button is found by what a
 user reads: its label, its text.
 """
 
+from collections.abc import AsyncIterator, Sequence
+import contextlib
 import os
 from pathlib import Path
 import subprocess
 from typing import Any
 
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, async_playwright
 import pytest
 
-from scripts.harness import ROOT
+from scripts.harness import CHROMIUM_ARGS, ROOT
 
 # What the page inspections share: every element under a root, shadow roots
 # included, and whether a box clips its text (narrower or lower than the text).
@@ -120,6 +122,21 @@ def find_chromium() -> str:
     if found.returncode:
         pytest.fail(found.stderr.strip(), pytrace=False)
     return found.stdout.strip()
+
+
+@contextlib.asynccontextmanager
+async def headless_chromium(
+    args: Sequence[str] = CHROMIUM_ARGS,
+) -> AsyncIterator[Browser]:
+    """The distribution's Chromium, headless, closed when the block ends."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=find_chromium(), args=list(args)
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 async def logged_in_page(

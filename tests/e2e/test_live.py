@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 import pytest
 import pytest_asyncio
 
 from scripts.harness import (
-    CHROMIUM_ARGS,
     DOMAIN,
     HomeAssistantApi,
     SimulatorControl,
@@ -32,8 +31,8 @@ from scripts.harness import (
     write_config,
 )
 from tests.e2e.pages import (
-    find_chromium,
     flow_dialog,
+    headless_chromium,
     logged_in_page,
     screenshot_folder,
 )
@@ -105,12 +104,8 @@ async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Live]:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
     """The distribution's Chromium, headless."""
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=find_chromium(), args=CHROMIUM_ARGS
-        )
+    async with headless_chromium() as launched:
         yield launched
-        await launched.close()
 
 
 async def user_page(live: Live, browser: Browser, path: str) -> Page:

@@ -23,7 +23,7 @@ import tarfile
 from typing import Any
 
 import aiohttp
-from playwright.async_api import Browser, Page, Route, async_playwright
+from playwright.async_api import Browser, Page, Route
 import pytest
 import pytest_asyncio
 from yarl import URL
@@ -48,7 +48,7 @@ from tests.e2e.github_double import (
     Release,
     Request,
 )
-from tests.e2e.pages import find_chromium, logged_in_page, screenshot_folder
+from tests.e2e.pages import headless_chromium, logged_in_page, screenshot_folder
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -296,12 +296,8 @@ async def mp(
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
     """The distribution's Chromium, headless, offline."""
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=find_chromium(), args=OFFLINE_CHROMIUM
-        )
+    async with headless_chromium(OFFLINE_CHROMIUM) as launched:
         yield launched
-        await launched.close()
 
 
 async def user_page(mp: Marketplace, browser: Browser, path: str) -> Page:
